@@ -1,0 +1,49 @@
+import { bool, num, parseArgs, str, type FlagSpec } from '../args.js';
+import type { CommandContext } from '../cli.js';
+import { runPipeline } from '../run.js';
+import { usageError } from '../errors.js';
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+
+/** `build-models`, `snapshot` and `ingest` share one implementation: a locked run. */
+export async function run(argv: string[], ctx: CommandContext, name: string): Promise<number> {
+  const spec: FlagSpec = name === 'ingest'
+    ? { 'data-dir': 'string', 'lock-timeout': 'number' }
+    : name === 'snapshot'
+      ? { 'data-dir': 'string', 'full-refresh': 'boolean', threads: 'number', 'lock-timeout': 'number', select: 'string' }
+      : { 'data-dir': 'string', select: 'string', exclude: 'string', 'full-refresh': 'boolean', threads: 'number',
+          'lock-timeout': 'number', 'skip-tests': 'boolean' };
+  const args = parseArgs(argv, spec, name);
+  if (args.positional.length) throw usageError(`unexpected argument "${args.positional[0]}" for "${name}"; selections go after --select`);
+  const dataDir = str(args, 'data-dir');
+  if (dataDir && !existsSync(resolve(dataDir))) throw usageError(`data directory "${dataDir}" does not exist`);
+  const summary = await runPipeline({
+    projectDir: ctx.projectDir,
+    command: name as 'build-models',
+    databaseUrl: str(args, 'database-url'),
+    dataDir: dataDir ? resolve(dataDir) : undefined,
+    select: str(args, 'select'),
+    exclude: str(args, 'exclude'),
+    fullRefresh: bool(args, 'full-refresh'),
+    threads: num(args, 'threads', 4, 1),
+    lockTimeoutMs: num(args, 'lock-timeout', 60, 0) * 1000,
+    skipTests: bool(args, 'skip-tests'),
+    logger: ctx.logger,
+  });
+  printSummary(summary);
+  return summary.exitCode;
+}
+
+export function printSummary(summary: Awaited<ReturnType<typeof runPipeline>>) {
+  const count = (s: string) => summary.results.filter((r) => r.status === s).length;
+  const models = summary.results.filter((r) => r.kind === 'model');
+  const tests = summary.results.filter((r) => r.kind === 'test');
+  const parts = [`run ${summary.run_id} ${summary.status}`, `${models.length} nodes`];
+  if (count('error')) parts.push(`${count('error')} failed`);
+  if (count('skipped')) parts.push(`${count('skipped')} skipped`);
+  if (tests.length) parts.push(`${tests.length} tests: ${count('pass')} passed, ${count('warn')} warned, ${count('fail')} failed`);
+  const ingest = summary.ingest as { rows?: number; rejected?: number; files?: unknown[] } | undefined;
+  if (ingest) parts.push(`ingested ${ingest.rows ?? 0} rows (${ingest.rejected ?? 0} rejected)`);
+  parts.push(`${(summary.ms / 1000).toFixed(1)} s`);
+  process.stdout.write(parts.join(', ') + '\n');
+}

@@ -1,0 +1,110 @@
+import postgres from 'postgres';
+import { connectionError, redact } from './errors.js';
+import { startEmbedded, type EmbeddedServer } from './embedded.js';
+import type { Logger } from './log.js';
+
+export type Sql = postgres.Sql<Record<string, never>>;
+
+export interface Database {
+  sql: Sql;
+  /** The connection string; contains the password when the user gave one, so never print it unredacted. */
+  url: string;
+  /** `host:port/db` without credentials, for logs and lineage. */
+  display: string;
+  embedded?: EmbeddedServer;
+  close(): Promise<void>;
+}
+
+export interface ConnectOptions {
+  projectDir: string;
+  databaseUrl?: string;
+  logger: Logger;
+  /** Pool size: the runner's threads plus one for bookkeeping. */
+  max?: number;
+}
+
+const handlers = new Set<() => Promise<void>>();
+let signalsInstalled = false;
+
+/** Stops embedded servers on Ctrl-C and SIGTERM, then exits with the conventional code. */
+function installSignalHandlers() {
+  if (signalsInstalled) return;
+  signalsInstalled = true;
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.once(signal, async () => {
+      await Promise.allSettled([...handlers].map((h) => h()));
+      process.exit(signal === 'SIGINT' ? 130 : 143);
+    });
+  }
+}
+
+export function describeUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.hostname}:${u.port || 5432}${u.pathname}`;
+  } catch {
+    return redact(url);
+  }
+}
+
+/** Opens the target database: `DATABASE_URL`/`--database-url`, or an embedded PostgreSQL 15. */
+export async function connect(options: ConnectOptions): Promise<Database> {
+  const given = options.databaseUrl ?? process.env.DATABASE_URL;
+  let embedded: EmbeddedServer | undefined;
+  let url: string;
+  if (given) {
+    url = given;
+  } else {
+    installSignalHandlers();
+    embedded = await startEmbedded(options.projectDir, options.logger);
+    handlers.add(embedded.stop);
+    url = embedded.url;
+  }
+  const sql = postgres(url, {
+    max: options.max ?? 5,
+    onnotice: () => {},
+    connect_timeout: 5,
+    idle_timeout: 0,
+    connection: { application_name: 'sadp-runner', TimeZone: 'UTC', DateStyle: 'ISO' },
+    types: {
+      // int8 comes back as a string by default; ids and counts here fit in a double
+      bigint: { to: 20, from: [20], serialize: (x: unknown) => String(x), parse: (x: string) => Number(x) } as never,
+    },
+  }) as unknown as Sql;
+  const display = describeUrl(url);
+  const close = async () => {
+    await sql.end({ timeout: 5 }).catch(() => {});
+    if (embedded) {
+      await embedded.stop();
+      handlers.delete(embedded.stop);
+    }
+  };
+  try {
+    await sql`select 1`;
+  } catch (e) {
+    await close();
+    throw connectionError(explain(e as NodeJS.ErrnoException & { code?: string }, display), e);
+  }
+  return { sql, url, display, embedded, close };
+}
+
+function explain(e: { code?: string; message?: string }, display: string): string {
+  const base = `cannot connect to the database at ${display}`;
+  switch (e.code) {
+    case 'ECONNREFUSED':
+      return `${base}: connection refused; is PostgreSQL running there? check DATABASE_URL (host and port)`;
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return `${base}: unknown host; check the host name in DATABASE_URL`;
+    case 'CONNECT_TIMEOUT':
+    case 'ETIMEDOUT':
+      return `${base}: no answer within 5 s; check the host, port and any firewall`;
+    case '28P01':
+    case '28000':
+      return `${base}: authentication failed; check the user name and password in DATABASE_URL`;
+    case '3D000':
+      return `${base}: ${redact(e.message ?? '')}; create it (createdb) or fix the database name in DATABASE_URL`;
+    default:
+      return `${base}: ${redact(e.message ?? String(e))}; check DATABASE_URL`;
+  }
+}

@@ -1,0 +1,55 @@
+import type { Node } from './compile.js';
+import { relationOf } from './compile.js';
+import { didYouMean, projectError } from './errors.js';
+import { ident } from './sql-text.js';
+import type { TemplateSet } from './templates.js';
+
+export interface DataTest {
+  /** `unique_fact_sales_sale_id`, `scd2_valid_dim_customer`, or a singular test's model name. */
+  name: string;
+  model: string;
+  kind: string;
+  severity: 'error' | 'warn';
+  sql: string;
+}
+
+/** Renders the declared tests of the given models into queries returning failing rows. */
+export function buildTests(names: string[], nodes: Map<string, Node>, templates: TemplateSet,
+  singular: Map<string, string>): DataTest[] {
+  const out: DataTest[] = [];
+  for (const name of names) {
+    const node = nodes.get(name)!;
+    if (node.config.materialized === 'ephemeral') continue;
+    if (node.config.materialized === 'test') {
+      const severity = node.config.severity === 'warn' ? 'warn' : 'error';
+      out.push({ name, model: name, kind: 'singular', severity, sql: singular.get(name)! });
+      continue;
+    }
+    for (const t of node.tests) {
+      const template = templates.get(t.kind);
+      if (!template) {
+        throw projectError(`unknown test "${t.kind}" on model "${name}" (${node.path})${didYouMean(t.kind, templates.keys())}`);
+      }
+      const args: Record<string, unknown> = { ...t.args };
+      if (t.kind === 'relationships') {
+        const to = String(args.to ?? '').replace(/^ref\(['"]?|['"]?\)$/g, '');
+        const target = nodes.get(to);
+        if (!target) throw projectError(`test relationships on "${name}.${t.column}" refers to unknown model "${to}"${didYouMean(to, nodes.keys())}`);
+        args.to_relation = relationOf(target);
+        args.field = ident(String(args.field ?? t.column));
+      }
+      for (const k of ['unique_key', 'valid_from', 'valid_to', 'current_flag']) {
+        if (typeof args[k] === 'string') args[k] = ident(args[k] as string);
+      }
+      const sql = template({ relation: relationOf(node), column: t.column ? ident(t.column) : undefined, ...args });
+      out.push({
+        name: [t.kind, name, t.column].filter(Boolean).join('_'),
+        model: name,
+        kind: t.kind,
+        severity: t.severity,
+        sql,
+      });
+    }
+  }
+  return out;
+}

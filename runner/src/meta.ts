@@ -1,0 +1,52 @@
+import type { Sql } from './connection.js';
+
+/**
+ * The runner's own bookkeeping, created by the runner itself (not by the project's migrations) so that
+ * any project directory works. Idempotent; one round trip.
+ */
+export const metaDdl = `
+create schema if not exists meta;
+create table if not exists meta.runs (
+  run_id      bigserial primary key,
+  command     text not null,
+  args        text,
+  status      text not null default 'running',
+  started_at  timestamptz not null default clock_timestamp(),
+  finished_at timestamptz,
+  pid         int default pg_backend_pid(),
+  message     text
+);
+create table if not exists meta.node_runs (
+  run_id      bigint not null,
+  node        text not null,
+  status      text not null,
+  started_at  timestamptz,
+  finished_at timestamptz not null default clock_timestamp(),
+  ms          int,
+  rows        bigint,
+  message     text,
+  primary key (run_id, node)
+);
+create table if not exists meta.ingested_files (
+  batch_id    bigserial primary key,
+  source      text not null,
+  file_name   text not null unique,
+  sha256      text not null,
+  bytes       bigint,
+  rows        bigint,
+  rejected    bigint,
+  run_id      bigint,
+  loaded_at   timestamptz not null default clock_timestamp()
+);
+create table if not exists meta.snapshot_changes (
+  snapshot    text not null,
+  key         text not null,
+  run_id      bigint not null
+);
+create index if not exists snapshot_changes_run on meta.snapshot_changes (snapshot, run_id);
+`;
+
+export async function ensureMeta(sql: Sql): Promise<void> {
+  // a concurrent first run may race on "create ... if not exists"; the advisory lock is taken before this
+  await sql.unsafe(metaDdl);
+}

@@ -1,0 +1,310 @@
+import { join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { compileProject, relationOf, renderModel, resolveSql, type CompiledProject, type Node } from './compile.js';
+import { connect, type Database } from './connection.js';
+import { readCatalog, readColumns, catalogKey, type Catalog } from './catalog.js';
+import { buildGraph, collapseGraph, type Graph } from './graph.js';
+import { planNodes } from './select.js';
+import { loadProject, type Project } from './project.js';
+import { acquireRunLock } from './lock.js';
+import { ensureMeta } from './meta.js';
+import { applyProjectMigrations } from './migrate.js';
+import { loadTemplates } from './templates.js';
+import { materialize, NodeSqlError } from './materialize.js';
+import { schedule } from './scheduler.js';
+import { buildTests } from './datatests.js';
+import { writeCompiled, writeFile, writeRunResults, targetDir } from './artifacts.js';
+import { UserError, redact } from './errors.js';
+import type { Logger } from './log.js';
+import { ident } from './sql-text.js';
+
+export interface RunOptions {
+  projectDir: string;
+  command: 'build-models' | 'snapshot' | 'ingest' | 'run';
+  databaseUrl?: string;
+  dataDir?: string;
+  select?: string;
+  exclude?: string;
+  fullRefresh?: boolean;
+  threads?: number;
+  /** How long to wait for another run's lock. */
+  lockTimeoutMs?: number;
+  skipTests?: boolean;
+  skipIngest?: boolean;
+  logger: Logger;
+  /** An already open database (tests, bench); otherwise `connect` is used and closed at the end. */
+  db?: Database;
+}
+
+export interface NodeResult {
+  node: string;
+  path?: string;
+  kind: 'model' | 'test' | 'ingest';
+  status: 'success' | 'error' | 'skipped' | 'pass' | 'fail' | 'warn';
+  ms: number;
+  rows: number | null;
+  message?: string;
+  started_at?: string;
+  finished_at?: string;
+  thread?: number;
+}
+
+export interface RunSummary {
+  run_id: number;
+  command: string;
+  status: 'success' | 'error';
+  exitCode: number;
+  results: NodeResult[];
+  ingest?: unknown;
+  started_at: string;
+  finished_at: string;
+  ms: number;
+}
+
+/** Compiles and plans without touching a database: failures here are the user's (exit 2). */
+export function prepare(projectDir: string, logger: Logger) {
+  const project = loadProject(projectDir);
+  const compiled = compileProject(project);
+  for (const w of compiled.warnings) logger.warn(w);
+  const graph = buildGraph(compiled.nodes);
+  return { project, compiled, graph };
+}
+
+function selectionFor(opts: RunOptions): string | undefined {
+  if (opts.command === 'snapshot') return opts.select ?? '+materialized:snapshot';
+  return opts.select;
+}
+
+/** `build-models`, `snapshot` and `ingest`: one locked run on the target database. */
+export async function runPipeline(opts: RunOptions): Promise<RunSummary> {
+  const { logger } = opts;
+  const started = Date.now();
+  const { project, compiled, graph } = prepare(opts.projectDir, logger);
+  const planned = opts.command === 'ingest' ? [] : planNodes(compiled.nodes, graph, selectionFor(opts), opts.exclude);
+  writeCompiled(opts.projectDir, compiled, graph);
+  const threads = Math.max(1, opts.threads ?? 4);
+  const db = opts.db ?? await connect({ projectDir: opts.projectDir, databaseUrl: opts.databaseUrl, logger, max: threads + 2 });
+  const results: NodeResult[] = [];
+  let runId = 0;
+  let ingestSummary: unknown;
+  let lock: Awaited<ReturnType<typeof acquireRunLock>> | undefined;
+  let status: RunSummary['status'] = 'success';
+  let exitCode = 0;
+  try {
+    lock = await acquireRunLock(db.sql, opts.lockTimeoutMs ?? 60_000,
+      (holder) => logger.info(`waiting for ${holder} to finish…`));
+    await ensureMeta(lock.conn as never);
+    const [run] = await lock.conn`insert into meta.runs (command, args) values (${opts.command},
+      ${JSON.stringify({ select: opts.select, exclude: opts.exclude, full_refresh: opts.fullRefresh ?? false, threads })})
+      returning run_id`;
+    runId = Number(run.run_id);
+    logger.event({ event: 'run', run_id: runId, status: 'start', message: `run ${runId}: ${opts.command} on ${db.display}` });
+    await applyProjectMigrations(lock.conn as never, db.url, project.migrationsDir);
+
+    if (!opts.skipIngest && project.sources.length && opts.command !== 'run') {
+      ingestSummary = await ingestStep(db, project, opts, runId, results);
+    }
+    if (planned.length) {
+      const outcome = await buildNodes(db, project, compiled, graph, planned, opts, runId, threads, results);
+      if (outcome === 'error') status = 'error';
+      if (!opts.skipTests && opts.command !== 'ingest') {
+        const testOutcome = await runTests(db, compiled, planned, opts, runId, results);
+        if (testOutcome === 'error') status = 'error';
+      }
+    }
+    exitCode = status === 'success' ? 0 : 1;
+  } catch (e) {
+    status = 'error';
+    exitCode = e instanceof UserError ? e.exitCode : 1;
+    results.push({ node: 'run', kind: 'model', status: 'error', ms: Date.now() - started, rows: null, message: redact((e as Error).message) });
+    if (runId && lock) {
+      await lock.conn`update meta.runs set status = 'error', finished_at = clock_timestamp(), message = ${redact((e as Error).message)}
+        where run_id = ${runId}`.catch(() => {});
+    }
+    throw e;
+  } finally {
+    const summary: RunSummary = {
+      run_id: runId, command: opts.command, status, exitCode, results, ingest: ingestSummary,
+      started_at: new Date(started).toISOString(), finished_at: new Date().toISOString(), ms: Date.now() - started,
+    };
+    writeRunResults(opts.projectDir, summary);
+    if (lock) {
+      await finishBookkeeping(lock.conn as never, runId, status, results).catch((e) => logger.warn(`could not record the run: ${(e as Error).message}`));
+      await lock.release();
+    }
+    if (!opts.db) await db.close();
+    logger.event({ event: 'run', run_id: runId, status, ms: Date.now() - started, message: `run ${runId} finished: ${status} in ${Date.now() - started} ms` });
+    (runPipeline as { last?: RunSummary }).last = summary;
+  }
+  return (runPipeline as { last?: RunSummary }).last!;
+}
+
+async function finishBookkeeping(sql: Database['sql'], runId: number, status: string, results: NodeResult[]) {
+  if (!runId) return;
+  const rows = results.filter((r) => r.kind === 'model' && r.node !== 'run').map((r) => ({
+    run_id: runId, node: r.node, status: r.status, ms: r.ms, rows: r.rows, message: r.message ?? null,
+    started_at: r.started_at ?? null,
+  }));
+  for (let i = 0; i < rows.length; i += 1000) {
+    const chunk = rows.slice(i, i + 1000);
+    await sql`insert into meta.node_runs ${sql(chunk, 'run_id', 'node', 'status', 'ms', 'rows', 'message', 'started_at')}
+      on conflict (run_id, node) do update set status = excluded.status, ms = excluded.ms, rows = excluded.rows,
+        message = excluded.message, started_at = excluded.started_at, finished_at = clock_timestamp()`;
+  }
+  await sql`update meta.runs set status = ${status}, finished_at = clock_timestamp() where run_id = ${runId}`;
+}
+
+async function ingestStep(db: Database, project: Project, opts: RunOptions, runId: number, results: NodeResult[]) {
+  const { ingest } = await import('./ingest.js');
+  const started = Date.now();
+  const dataDir = opts.dataDir ?? join(opts.projectDir, 'data', 'raw');
+  const summary = await ingest({ sql: db.sql, dataDir, tables: project.sources, runId, logger: opts.logger });
+  if (project.seedsDir) {
+    const { loadSeeds } = await import('./seeds.js');
+    await loadSeeds({ sql: db.sql, seedsDir: project.seedsDir, logger: opts.logger });
+  }
+  results.push({ node: 'ingest', kind: 'ingest', status: 'success', ms: Date.now() - started, rows: summary.rows });
+  return summary;
+}
+
+/** The watermark of each node: the run in which it last succeeded, and the last batch landed by then. */
+async function readPrevious(sql: Database['sql']): Promise<Map<string, { run_id: number; batch_id: number }>> {
+  const rows = await sql`
+    with last as (select node, max(run_id) as run_id from meta.node_runs where status = 'success' group by node)
+    select last.node, last.run_id,
+      coalesce((select max(batch_id) from meta.ingested_files f where f.run_id <= last.run_id), 0) as batch_id
+    from last`;
+  return new Map(rows.map((r) => [r.node, { run_id: Number(r.run_id), batch_id: Number(r.batch_id) }]));
+}
+
+async function buildNodes(db: Database, project: Project, compiled: CompiledProject, graph: Graph, planned: string[],
+  opts: RunOptions, runId: number, threads: number, results: NodeResult[]): Promise<'success' | 'error'> {
+  const { logger } = opts;
+  const runnable = planned.filter((n) => !['ephemeral', 'test'].includes(compiled.nodes.get(n)!.config.materialized));
+  const runGraph = collapseGraph(graph, new Set([...compiled.nodes.keys()].filter((n) =>
+    !['ephemeral', 'test'].includes(compiled.nodes.get(n)!.config.materialized))));
+  const schemas = [...new Set(runnable.map((n) => compiled.nodes.get(n)!.config.schema))];
+  const [catalog, previous] = await Promise.all([readCatalog(db.sql, schemas), readPrevious(db.sql)]);
+  if (schemas.length) await db.sql.unsafe(schemas.map((s) => `create schema if not exists ${ident(s)}`).join(';\n'));
+  const templates = loadTemplates('materializations', project.dir);
+  const connections = await Promise.all(Array.from({ length: Math.min(threads, Math.max(1, runnable.length)) }, () => db.sql.reserve()));
+  const runDir = join(targetDir(project.dir), 'run');
+  try {
+    const outcome = await schedule(runnable, runGraph, connections.length, async (name, worker) => {
+      const node = compiled.nodes.get(name)!;
+      logger.event({ event: 'node', run_id: runId, node: name, status: 'start' });
+      const t0 = Date.now();
+      const sql = sqlForRun(node, compiled, catalog, previous, opts, runId);
+      const conn = connections[worker];
+      const existing = catalog.get(catalogKey(node.config.schema, (node.config.alias as string) ?? node.name));
+      let out;
+      try {
+        out = await materialize(conn as never, node, sql, { runId, fullRefresh: Boolean(opts.fullRefresh), catalog, templates },
+          { prev: previous.get(name) ?? { run_id: 0, batch_id: 0 } });
+      } catch (e) {
+        logger.event({ event: 'node', run_id: runId, node: name, status: 'error', ms: Date.now() - t0, message: describeFailure(node, e) });
+        throw e;
+      }
+      logger.event({ event: 'node', run_id: runId, node: name, status: 'success', ms: Date.now() - t0, rows: out.rows });
+      writeFile(join(runDir, node.path), out.sql + '\n');
+      // later nodes in this run must see what this one left behind
+      catalog.set(catalogKey(node.config.schema, (node.config.alias as string) ?? node.name), {
+        schema: node.config.schema, name: (node.config.alias as string) ?? node.name,
+        kind: node.config.materialized === 'view' ? 'view' : 'table',
+        columns: existing && node.config.materialized !== 'view' && existing.columns.length && !opts.fullRefresh
+          ? existing.columns : [],
+        hasDependents: existing?.hasDependents ?? false,
+      });
+      return { rows: out.rows, ms: Date.now() - t0 };
+    }, (name, because) => {
+      logger.event({ event: 'node', run_id: runId, node: name, status: 'skipped', message: `skipped: upstream "${because}" failed` });
+    });
+    let failed = false;
+    for (const name of runnable) {
+      const s = outcome.get(name)!;
+      const node = compiled.nodes.get(name)!;
+      const ms = s.finishedAt && s.startedAt ? s.finishedAt - s.startedAt : 0;
+      const base = { node: name, path: node.path, kind: 'model' as const, ms, thread: s.worker,
+        started_at: s.startedAt ? new Date(s.startedAt).toISOString() : undefined,
+        finished_at: s.finishedAt ? new Date(s.finishedAt).toISOString() : undefined };
+      if (s.status === 'success') {
+        const r = s.result as { rows: number | null };
+        results.push({ ...base, status: 'success', rows: r.rows });
+      } else if (s.status === 'error') {
+        failed = true;
+        const message = describeFailure(node, s.error);
+        results.push({ ...base, status: 'error', rows: null, message });
+      } else {
+        failed = true;
+        results.push({ ...base, status: 'skipped', rows: null, message: `upstream "${s.because}" failed` });
+      }
+    }
+    const skipped = results.filter((r) => r.status === 'skipped').map((r) => r.node);
+    if (skipped.length) logger.warn(`skipped because an upstream node failed: ${skipped.join(', ')}`);
+    return failed ? 'error' : 'success';
+  } finally {
+    for (const c of connections) c.release();
+  }
+}
+
+function sqlForRun(node: Node, compiled: CompiledProject, catalog: Catalog, previous: Map<string, { run_id: number; batch_id: number }>,
+  opts: RunOptions, runId: number): string {
+  const existing = catalog.get(catalogKey(node.config.schema, (node.config.alias as string) ?? node.name));
+  const incremental = ['incremental', 'snapshot'].includes(node.config.materialized) && existing?.kind === 'table' && !opts.fullRefresh;
+  const prev = existing && !opts.fullRefresh ? previous.get(node.name) ?? { run_id: 0, batch_id: 0 } : { run_id: 0, batch_id: 0 };
+  const ctx = { is_incremental: incremental, prev, run_id: runId, full_refresh: Boolean(opts.fullRefresh), vars: {} };
+  const needsRender = incremental || node.file.text.includes('prev') || node.file.text.includes('run_id');
+  const rendered = needsRender ? renderModel(compiled.hb, node.file, ctx, compiled.templates).rendered : node.rendered;
+  return resolveSql(rendered, node, compiled.nodes, compiled.sources);
+}
+
+/** The database's own message, the model file, and the line of the compiled SQL it points at. */
+export function describeFailure(node: Node, error: unknown): string {
+  if (error instanceof UserError) return error.message;
+  const e = error instanceof NodeSqlError ? error.cause as { message?: string; position?: string; code?: string; detail?: string; hint?: string } : error as { message?: string };
+  const position = (e as { position?: string }).position;
+  let where = '';
+  if (position && error instanceof NodeSqlError && error.statement) {
+    const line = error.statement.slice(0, Number(position)).split('\n').length;
+    const text = error.statement.split('\n')[line - 1]?.trim();
+    where = `\n  at line ${line} of the compiled statement: ${text}`;
+  }
+  const detail = (e as { detail?: string }).detail ? `\n  detail: ${(e as { detail?: string }).detail}` : '';
+  const hint = (e as { hint?: string }).hint ? `\n  hint: ${(e as { hint?: string }).hint}` : '';
+  return redact(`model "${node.name}" failed (${node.path}): ${e?.message ?? String(error)}${where}${detail}${hint}\n` +
+    `  compiled SQL: target/run/${node.path}; fix the model and run again (its previous table is unchanged)`);
+}
+
+async function runTests(db: Database, compiled: CompiledProject, planned: string[], opts: RunOptions, runId: number,
+  results: NodeResult[]): Promise<'success' | 'error'> {
+  const built = new Set(results.filter((r) => r.status === 'success').map((r) => r.node));
+  const eligible = planned.filter((n) => built.has(n) || compiled.nodes.get(n)!.config.materialized === 'test'
+    && compiled.nodes.get(n)!.refs.every((r) => built.has(r) || compiled.nodes.get(r)!.config.materialized === 'ephemeral'
+      || !planned.includes(r)));
+  const singular = new Map<string, string>();
+  for (const n of eligible) {
+    const node = compiled.nodes.get(n)!;
+    if (node.config.materialized === 'test') singular.set(n, resolveSql(node.rendered, node, compiled.nodes, compiled.sources));
+  }
+  const tests = buildTests(eligible, compiled.nodes, loadTemplates('tests', opts.projectDir), singular);
+  let failed = false;
+  await Promise.all(tests.map(async (t) => {
+    const t0 = Date.now();
+    try {
+      const [{ failures }] = await db.sql.unsafe(`select count(*)::int as failures from (\n${t.sql.replace(/;\s*$/, '')}\n) as test`);
+      const status = failures === 0 ? 'pass' : t.severity === 'warn' ? 'warn' : 'fail';
+      if (status === 'fail') failed = true;
+      const message = failures ? `${failures} failing row(s); query: ${t.sql.replace(/\s+/g, ' ').trim()}` : undefined;
+      results.push({ node: t.name, kind: 'test', status, ms: Date.now() - t0, rows: failures, message });
+      opts.logger.event({ event: 'test', run_id: runId, node: t.name, status, ms: Date.now() - t0, rows: failures, message });
+    } catch (e) {
+      failed = true;
+      const message = `test "${t.name}" on model "${t.model}" could not run: ${(e as Error).message}`;
+      results.push({ node: t.name, kind: 'test', status: 'fail', ms: Date.now() - t0, rows: null, message });
+      opts.logger.event({ event: 'test', run_id: runId, node: t.name, status: 'fail', message });
+    }
+  }));
+  return failed ? 'error' : 'success';
+}
+
+export { relationOf, readColumns, existsSync };

@@ -1,0 +1,63 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Handlebars from 'handlebars';
+import { ident } from './sql-text.js';
+
+/** The runner's own files (templates) live beside `runner/src`, both in the source tree and under dist/. */
+export const runnerRoot = (() => {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'runner', 'templates')) && dir !== dirname(dir)) dir = dirname(dir);
+  return join(dir, 'runner');
+})();
+
+export type TemplateSet = Map<string, HandlebarsTemplateDelegate>;
+
+/**
+ * Loads the SQL templates of a kind (`materializations`, `tests`): the runner's, then the project's
+ * `macros/<kind>/*.sql` of the same name, which override them.
+ */
+export function loadTemplates(kind: string, projectDir?: string): TemplateSet {
+  const hb = Handlebars.create();
+  hb.registerHelper('ident', (v: unknown) => ident(String(v)));
+  hb.registerHelper('join', (list: unknown, sep: unknown) => (list as unknown[]).join(typeof sep === 'string' ? sep : ', '));
+  hb.registerHelper('eq', (a: unknown, b: unknown) => a === b);
+  hb.registerHelper('literal', (v: unknown) => `'${String(v).replace(/'/g, "''")}'`);
+  const dirs = [join(runnerRoot, 'templates', kind)];
+  if (projectDir) dirs.push(join(projectDir, 'macros', kind));
+  const sources = new Map<string, string>();
+  for (const dir of dirs) {
+    if (!existsSync(dir)) continue;
+    for (const f of readdirSync(dir).filter((f) => f.endsWith('.sql'))) sources.set(basename(f, '.sql'), readFileSync(join(dir, f), 'utf8'));
+  }
+  const out: TemplateSet = new Map();
+  for (const [name, text] of sources) {
+    hb.registerPartial(name, text);
+    out.set(name, hb.compile(text, { noEscape: true }));
+  }
+  return out;
+}
+
+export interface Statement {
+  text: string;
+  /** This statement's row count is the node's row count. */
+  rows: boolean;
+}
+
+/** Splits rendered template output at `--;` lines (`--; rows` marks the statement that counts rows). */
+export function splitStatements(rendered: string): Statement[] {
+  const out: Statement[] = [];
+  let current: string[] = [];
+  const flush = (rows: boolean) => {
+    const text = current.join('\n').trim();
+    if (text && !/^(--[^\n]*\s*)*$/.test(text)) out.push({ text, rows });
+    current = [];
+  };
+  for (const line of rendered.split('\n')) {
+    const m = /^\s*--;\s*(rows)?\s*$/.exec(line);
+    if (m) flush(Boolean(m[1]));
+    else current.push(line);
+  }
+  flush(false);
+  return out;
+}

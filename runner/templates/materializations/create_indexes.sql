@@ -1,0 +1,4 @@
+{{#each indexes}}
+create index on {{../relation}} ({{this}});
+--;
+{{/each}}

@@ -1,0 +1,2 @@
+{{!-- Rows where the column is NULL. --}}
+select * from {{relation}} where {{column}} is null
