@@ -41,6 +41,8 @@ export interface RenderContext {
   run_id: number;
   full_refresh: boolean;
   vars: Record<string, unknown>;
+  /** Set when a first attempt failed on a bad value (SQLSTATE class 22): macros switch to per-row parsing. */
+  safe?: boolean;
 }
 
 export const compileContext: RenderContext = {
@@ -54,7 +56,7 @@ export const compileContext: RenderContext = {
 export const knownConfigKeys = [
   'materialized', 'schema', 'alias', 'unique_key', 'tags', 'enabled', 'description', 'indexes',
   'post_hook', 'pre_hook', 'updated_at', 'check_cols', 'hard_deletes', 'surrogate_key', 'valid_from',
-  'valid_to', 'current_flag', 'unknown_member', 'event_time', 'order_by', 'severity', 'changes_log',
+  'valid_to', 'current_flag', 'unknown_member', 'severity', 'reject_column', 'reject_source', 'batch_column',
 ];
 const materializations: Materialization[] = ['view', 'table', 'incremental', 'ephemeral', 'snapshot', 'test'];
 

@@ -65,7 +65,7 @@ export async function connect(options: ConnectOptions): Promise<Database> {
     onnotice: () => {},
     connect_timeout: 5,
     idle_timeout: 0,
-    connection: { application_name: 'sadp-runner', TimeZone: 'UTC', DateStyle: 'ISO' },
+    connection: { application_name: 'sadp-runner', TimeZone: 'UTC', DateStyle: 'ISO', work_mem: '128MB' },
     types: {
       // int8 comes back as a string by default; ids and counts here fit in a double
       bigint: { to: 20, from: [20], serialize: (x: unknown) => String(x), parse: (x: string) => Number(x) } as never,

@@ -29,6 +29,8 @@ const asList = (v: unknown): string[] =>
 export function templateContext(node: Node, sql: string, ctx: NodeRunContext, existing: Relation | undefined, extra: Record<string, unknown> = {}) {
   const alias = (node.config.alias as string | undefined) ?? node.name;
   const tmpName = `${alias.slice(0, 40)}__sadp_tmp_${ctx.runId}`;
+  // the table template builds beside the target under this name too; the incremental one uses it for its temp table
+
   const uniqueKey = asList(node.config.unique_key);
   return {
     node: node.name,
@@ -50,6 +52,10 @@ export function templateContext(node: Node, sql: string, ctx: NodeRunContext, ex
     columns: (existing?.columns ?? []).map(ident),
     indexes: asList(node.config.indexes),
     run_id: ctx.runId,
+    src_name: `${alias.slice(0, 36)}__sadp_src_${ctx.runId}`,
+    full_sql: `select * from ${ident(`${alias.slice(0, 36)}__sadp_src_${ctx.runId}`)}`,
+    reject_column: node.config.reject_column,
+    reject_source: node.config.reject_source ?? node.name,
     node_literal: literal(node.name),
     ...extra,
   };

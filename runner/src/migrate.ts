@@ -20,10 +20,11 @@ export async function applyProjectMigrations(sql: Sql, url: string, dir: string 
   const [known] = await sql`select digest from meta.migrations_digest where dir = ${dir}`;
   if (known?.digest === digest) return 0;
 
-  const { default: connect, applyMigrations } = await import('@databases/pg-migrations') as unknown as {
-    default: (o: object) => { dispose(): Promise<void> };
+  const mod = await import('@databases/pg-migrations') as unknown as {
+    connect: (o: object) => { dispose(): Promise<void> };
     applyMigrations: (o: object) => Promise<void>;
   };
+  const { connect, applyMigrations } = mod;
   const connection = connect({ connectionString: url, bigIntMode: 'number', poolSize: 1 });
   try {
     await applyMigrations({

@@ -17,6 +17,7 @@ import { writeCompiled, writeFile, writeRunResults, targetDir } from './artifact
 import { UserError, redact } from './errors.js';
 import type { Logger } from './log.js';
 import { ident } from './sql-text.js';
+import { snapshotContext } from './snapshot.js';
 
 export interface RunOptions {
   projectDir: string;
@@ -189,18 +190,36 @@ async function buildNodes(db: Database, project: Project, compiled: CompiledProj
   const templates = loadTemplates('materializations', project.dir);
   const connections = await Promise.all(Array.from({ length: Math.min(threads, Math.max(1, runnable.length)) }, () => db.sql.reserve()));
   const runDir = join(targetDir(project.dir), 'run');
+  // the time at which events without a time of their own (snapshots without updated_at) happen
+  const runTime = new Date().toISOString().replace('T', ' ').replace('Z', '');
   try {
     const outcome = await schedule(runnable, runGraph, connections.length, async (name, worker) => {
       const node = compiled.nodes.get(name)!;
       logger.event({ event: 'node', run_id: runId, node: name, status: 'start' });
       const t0 = Date.now();
-      const sql = sqlForRun(node, compiled, catalog, previous, opts, runId);
+      let sql = sqlForRun(node, compiled, catalog, previous, opts, runId, false);
       const conn = connections[worker];
       const existing = catalog.get(catalogKey(node.config.schema, (node.config.alias as string) ?? node.name));
       let out;
       try {
-        out = await materialize(conn as never, node, sql, { runId, fullRefresh: Boolean(opts.fullRefresh), catalog, templates },
-          { prev: previous.get(name) ?? { run_id: 0, batch_id: 0 } });
+        const prev = existing && !opts.fullRefresh ? previous.get(name) ?? { run_id: 0, batch_id: 0 } : { run_id: 0, batch_id: 0 };
+        let extra: Record<string, unknown> = { prev };
+        if (node.config.materialized === 'snapshot') {
+          const described = await conn.unsafe(`select * from (\n${sql.replace(/;\s*$/, '')}\n) as described limit 0`);
+          const columns = (described as unknown as { columns: { name: string }[] }).columns.map((c) => c.name);
+          extra = { ...extra, ...snapshotContext(node, columns, runId, runTime, Boolean(opts.fullRefresh), Boolean(existing)) };
+        }
+        const nodeCtx = { runId, fullRefresh: Boolean(opts.fullRefresh), catalog, templates };
+        try {
+          out = await materialize(conn as never, node, sql, nodeCtx, extra);
+        } catch (e) {
+          // a value failed a fast cast: build again with the macros' per-row safe parsing
+          const code = e instanceof NodeSqlError ? (e.cause as { code?: string })?.code : undefined;
+          if (!code?.startsWith('22')) throw e;
+          logger.info(`${name}: a value failed a fast cast (${(e as Error).message}); building again with per-row parsing`);
+          sql = sqlForRun(node, compiled, catalog, previous, opts, runId, true);
+          out = await materialize(conn as never, node, sql, nodeCtx, extra);
+        }
       } catch (e) {
         logger.event({ event: 'node', run_id: runId, node: name, status: 'error', ms: Date.now() - t0, message: describeFailure(node, e) });
         throw e;
@@ -248,14 +267,16 @@ async function buildNodes(db: Database, project: Project, compiled: CompiledProj
 }
 
 function sqlForRun(node: Node, compiled: CompiledProject, catalog: Catalog, previous: Map<string, { run_id: number; batch_id: number }>,
-  opts: RunOptions, runId: number): string {
+  opts: RunOptions, runId: number, safe: boolean): string {
   const existing = catalog.get(catalogKey(node.config.schema, (node.config.alias as string) ?? node.name));
   const incremental = ['incremental', 'snapshot'].includes(node.config.materialized) && existing?.kind === 'table' && !opts.fullRefresh;
   const prev = existing && !opts.fullRefresh ? previous.get(node.name) ?? { run_id: 0, batch_id: 0 } : { run_id: 0, batch_id: 0 };
-  const ctx = { is_incremental: incremental, prev, run_id: runId, full_refresh: Boolean(opts.fullRefresh), vars: {} };
-  const needsRender = incremental || node.file.text.includes('prev') || node.file.text.includes('run_id');
+  const ctx = { is_incremental: incremental, prev, run_id: runId, full_refresh: Boolean(opts.fullRefresh), vars: {}, safe };
+  const needsRender = safe || incremental || node.file.text.includes('prev') || node.file.text.includes('run_id');
   const rendered = needsRender ? renderModel(compiled.hb, node.file, ctx, compiled.templates).rendered : node.rendered;
-  return resolveSql(rendered, node, compiled.nodes, compiled.sources);
+  // ephemeral models inlined here see the same context
+  const renderOf = (n: Node) => (safe ? renderModel(compiled.hb, n.file, ctx, compiled.templates).rendered : n.rendered);
+  return resolveSql(rendered, node, compiled.nodes, compiled.sources, renderOf);
 }
 
 /** The database's own message, the model file, and the line of the compiled SQL it points at. */

@@ -1,25 +1,41 @@
-{{!-- An incremental table: the model's SELECT (with its is_incremental filter) is merged on unique_key:
-      rows whose key is already present are replaced, new keys are appended. The first build and
-      --full-refresh build the whole table like the `table` materialization, with a unique index on
-      the key so that merges find their rows fast. --}}
+{{!-- An incremental table: the model's SELECT (with its is_incremental filter) lands in a temporary
+      table, then is merged on unique_key: rows whose key is present are replaced, new keys appended.
+      The first build and --full-refresh build the whole table like `table`, with a unique index on the
+      key so that later merges find their rows fast.
+      With reject_column, rows where that column is not NULL are records that failed validation: they go
+      to staging.rejected_rows (source = reject_source) instead of the table. --}}
+create temporary table {{ident src_name}} on commit drop as
+{{sql}};
+--;
+{{#if reject_column}}
 {{#if build_full}}
-{{> table}}
+delete from staging.rejected_rows where stage = 'staging' and source = {{literal reject_source}};
+--;
+{{/if}}
+insert into staging.rejected_rows (source, file, line, reason, stage, batch_id)
+select {{literal reject_source}}, _file, _line, {{ident reject_column}}, 'staging', _batch_id
+from {{ident src_name}} where {{ident reject_column}} is not null;
+--;
+delete from {{ident src_name}} where {{ident reject_column}} is not null;
+--;
+alter table {{ident src_name}} drop column {{ident reject_column}};
+--;
+{{/if}}
+{{#if build_full}}
+{{> table sql=full_sql}}
 {{#if unique_key}}
 --;
 create unique index on {{relation}} ({{join unique_key_quoted ", "}});
 {{/if}}
 {{else}}
-create temporary table {{ident tmp_name}} on commit drop as
-{{sql}};
---;
 {{#if unique_key}}
 delete from {{relation}} as target
-using {{ident tmp_name}} as incoming
+using {{ident src_name}} as incoming
 where {{#each unique_key_quoted}}target.{{this}} = incoming.{{this}}{{#unless @last}} and {{/unless}}{{/each}};
 --;
 {{/if}}
 insert into {{relation}} ({{join columns ", "}})
-select {{join columns ", "}} from {{ident tmp_name}};
+select {{join columns ", "}} from {{ident src_name}};
 --; rows
 analyze {{relation}};
 {{/if}}

@@ -1,0 +1,1 @@
+{{!-- is_later_than: true when the record `a` wins over the record `b` of the same key (see later_record). --}}({{a}}._file collate "C" > {{b}}._file collate "C" or ({{a}}._file = {{b}}._file and {{a}}._line > {{b}}._line))

@@ -1,0 +1,2 @@
+{{!-- to_id: an id column as bigint (> 0), NULL when it is not one. The fast form casts directly and
+      lets a bad value raise, which makes the runner rebuild the model with safe=true (per-row parsing). --}}{{#if safe}}staging.parse_positive_bigint(btrim({{column}}, E' \t\r\n')){{else}}(case when nullif(btrim({{column}}, E' \t\r\n'), '')::bigint > 0 then nullif(btrim({{column}}, E' \t\r\n'), '')::bigint end){{/if}}

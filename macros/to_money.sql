@@ -1,0 +1,2 @@
+{{!-- to_money: an exact decimal as numeric(12,2), never a float; NULL when it is not one. The fast form
+      admits only digits, a point and a sign before casting (so no exponents, no NaN); see to_id. --}}{{#if safe}}staging.parse_money(btrim({{column}}, E' \t\r\n')){{else}}(case when translate(btrim({{column}}, E' \t\r\n'), '0123456789.+-', '') = '' then nullif(btrim({{column}}, E' \t\r\n'), '')::numeric(12, 2) end){{/if}}

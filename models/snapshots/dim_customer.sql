@@ -1,0 +1,9 @@
+{{config materialized="snapshot" unique_key="customer_id" updated_at="event_at"
+         check_cols="full_name, email, loyalty_tier" surrogate_key="customer_key"
+         valid_from="effective_start_date" valid_to="effective_end_date" current_flag="is_current"
+         unknown_member=true}}
+{{!-- The customer dimension, SCD type 2: a new version whenever the name, email or loyalty tier of a
+      customer changes, in event time. The table and its constraints come from
+      migrations/0003-create-dim-customer.sql. --}}
+select customer_id, full_name, email, loyalty_tier, event_at, _batch_id
+from {{ref "int_customer_events"}}
