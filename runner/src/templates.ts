@@ -3,6 +3,7 @@ import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Handlebars from 'handlebars';
 import { ident } from './sql-text.js';
+import { compileTemplate, type Render } from './template-engine.js';
 
 /** The runner's own files (templates) live beside `runner/src`, both in the source tree and under dist/. */
 export const runnerRoot = (() => {
@@ -11,7 +12,7 @@ export const runnerRoot = (() => {
   return join(dir, 'runner');
 })();
 
-export type TemplateSet = Map<string, HandlebarsTemplateDelegate>;
+export type TemplateSet = Map<string, Render>;
 
 /**
  * Loads the SQL templates of a kind (`materializations`, `tests`): the runner's, then the project's
@@ -33,7 +34,7 @@ export function loadTemplates(kind: string, projectDir?: string): TemplateSet {
   const out: TemplateSet = new Map();
   for (const [name, text] of sources) {
     hb.registerPartial(name, text);
-    out.set(name, hb.compile(text, { noEscape: true }));
+    out.set(name, compileTemplate(hb, text));
   }
   return out;
 }

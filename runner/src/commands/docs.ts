@@ -1,0 +1,18 @@
+import { relative } from 'node:path';
+import { parseArgs, str } from '../args.js';
+import type { CommandContext } from '../cli.js';
+import { buildDocs } from '../docs.js';
+import { usageError } from '../errors.js';
+
+/**
+ * Writes target/docs/index.html (one file: opens from disk) and target/docs/lineage.svg. Needs no
+ * database; with DATABASE_URL or --database-url it adds the column types of the built relations.
+ */
+export async function run(argv: string[], ctx: CommandContext): Promise<number> {
+  const args = parseArgs(argv, {}, 'docs');
+  if (args.positional.length) throw usageError(`unexpected argument "${args.positional[0]}" for "docs"`);
+  const out = await buildDocs({ projectDir: ctx.projectDir, logger: ctx.logger, databaseUrl: str(args, 'database-url') });
+  const shown = (p: string) => relative(process.cwd(), p) || p;
+  process.stdout.write(`wrote ${shown(out.index)} (${out.nodes} nodes${out.types ? ', with column types' : ''}) and ${shown(out.svg)}\n`);
+  return 0;
+}

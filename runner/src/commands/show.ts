@@ -1,0 +1,66 @@
+import { num, parseArgs, str } from '../args.js';
+import type { CommandContext } from '../cli.js';
+import { compiledSql } from '../artifacts.js';
+import { connect } from '../connection.js';
+import { didYouMean, redact, usageError, UserError } from '../errors.js';
+import { prepare } from '../run.js';
+
+const usage = 'usage: npm run show -- <model> [--limit N]';
+const numericTypes = new Set([20, 21, 23, 26, 700, 701, 790, 1700]);
+const widest = 60;
+
+/**
+ * Runs one model's compiled SELECT against the relations already built (refs resolve to them) and
+ * prints its first rows as a table on stdout. Builds nothing: the query runs in a read-only transaction.
+ */
+export async function run(argv: string[], ctx: CommandContext): Promise<number> {
+  const args = parseArgs(argv, { limit: 'number' }, 'show');
+  const limit = num(args, 'limit', 10, 0);
+  if (args.positional.length !== 1) {
+    throw usageError(args.positional.length ? `"show" takes one model, got ${args.positional.length}\n${usage}` : `which model? ${usage}`);
+  }
+  const name = args.positional[0];
+  const { compiled } = prepare(ctx.projectDir, ctx.logger);
+  const node = compiled.nodes.get(name);
+  if (!node) throw usageError(`no model named "${name}"${didYouMean(name, compiled.nodes.keys())}\n${usage}`);
+  const query = `select * from (\n${selectOf(compiledSql(node, compiled))}\n) as ${'"show"'} limit ${limit}`;
+
+  const db = await connect({ projectDir: ctx.projectDir, databaseUrl: str(args, 'database-url'), logger: ctx.logger, max: 1 });
+  let result;
+  try {
+    result = await db.sql.begin('read only', (tx) => tx.unsafe(query).raw());
+  } catch (e) {
+    const message = redact((e as Error).message);
+    throw new UserError('run_failed', `cannot show "${name}" (${node.path}) on ${db.display}: ${message}\n` +
+      `  build it and what it reads first (npm run build-models -- --select +${name}); its SQL: npm run compile -- --select ${name}`);
+  } finally {
+    await db.close();
+  }
+  const columns = (result as unknown as { columns: { name: string; type: number }[] }).columns ?? [];
+  const rows = (result as unknown as (Buffer | null)[][]).map((row) => row.map((v) => (v === null ? null : v.toString('utf8'))));
+  process.stdout.write(formatTable(columns, rows) + `(${rows.length} row${rows.length === 1 ? '' : 's'}${rows.length === limit ? `, --limit ${limit}` : ''})\n`);
+  return 0;
+}
+
+/** The statement without a trailing semicolon or trailing comments, so that it can sit in a subquery. */
+export function selectOf(sql: string): string {
+  let text = sql;
+  for (let before = ''; before !== text;) {
+    before = text;
+    text = text.trimEnd().replace(/(^|\n)[ \t]*--[^\n]*$/, '').replace(/;$/, '');
+  }
+  return text;
+}
+
+/** An aligned text table in the style of psql: numbers right-aligned, NULL shown as `null`. */
+export function formatTable(columns: { name: string; type: number }[], rows: (string | null)[][]): string {
+  const cell = (v: string | null) => {
+    const text = v === null ? 'null' : v.replace(/\r?\n/g, '\\n').replace(/\t/g, ' ');
+    return text.length > widest ? text.slice(0, widest - 1) + '…' : text;
+  };
+  const body = rows.map((r) => r.map(cell));
+  const widths = columns.map((c, i) => Math.max(c.name.length, ...body.map((r) => r[i].length)));
+  const pad = (text: string, i: number) => numericTypes.has(columns[i].type) ? text.padStart(widths[i]) : text.padEnd(widths[i]);
+  const line = (cells: string[]) => cells.map(pad).join(' | ').trimEnd() + '\n';
+  return line(columns.map((c) => c.name)) + widths.map((w) => '-'.repeat(w)).join('-+-') + '\n' + body.map(line).join('');
+}
