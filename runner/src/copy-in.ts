@@ -27,4 +27,7 @@ export async function copyIn(sql: Runner, statement: string, source: Readable, .
   const done = (pipeline as unknown as (streams: unknown[]) => Promise<void>)([source, ...transforms, writable]);
   done.catch(() => {});
   await Promise.race([done, failed]);
+  // the stream ending only means the data was sent; the server's verdict (CommandComplete or an error
+  // such as a constraint failing on the last rows) comes after it
+  await Promise.race([query as unknown as Promise<unknown>, failed]);
 }
