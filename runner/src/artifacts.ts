@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { CompiledProject, Node } from './compile.js';
 import { relationOf, resolveSql } from './compile.js';
@@ -35,11 +35,28 @@ export function manifestOf(compiled: CompiledProject, graph: Graph) {
   return { generated_at: new Date().toISOString(), order: graph.order, nodes, sources };
 }
 
-/** Writes `target/compiled/<path>.sql` for every node and `target/manifest.json`. */
+/**
+ * Writes `target/compiled/<path>.sql` for every node and `target/manifest.json`. A file whose content
+ * is already right is left alone: rewriting thousands of unchanged files costs more than reading them.
+ */
 export function writeCompiled(projectDir: string, compiled: CompiledProject, graph: Graph) {
   const target = targetDir(projectDir);
+  const made = new Set<string>();
   for (const node of compiled.nodes.values()) {
-    writeFile(join(target, 'compiled', node.path), compiledSql(node, compiled) + '\n');
+    const path = join(target, 'compiled', node.path);
+    const text = compiledSql(node, compiled) + '\n';
+    const dir = dirname(path);
+    if (!made.has(dir)) {
+      mkdirSync(dir, { recursive: true });
+      made.add(dir);
+    }
+    let current: string | undefined;
+    try {
+      current = readFileSync(path, 'utf8');
+    } catch {
+      current = undefined;
+    }
+    if (current !== text) writeFileSync(path, text);
   }
   writeFile(join(target, 'manifest.json'), JSON.stringify(manifestOf(compiled, graph), null, 2));
 }

@@ -21,6 +21,8 @@ const parsedPartials = new WeakMap<object, Map<string, hbs.AST.Program>>();
 
 /** Parses `text` once; the returned function renders it against the helpers and partials of `env`. */
 export function compileTemplate(env: Env, text: string): Render {
+  const simple = simpleTemplate(env, text);
+  if (simple) return simple;
   const program = Handlebars.parse(text);
   return (context, options) => {
     const data: Data = options?.data ?? { root: context };
@@ -65,10 +67,13 @@ function renderStatement(env: Env, node: Node, context: unknown, data: Data, sta
     case 'PartialStatement': {
       const p = node as hbs.AST.PartialStatement;
       const name = p.name.type === 'PathExpression' ? (p.name as hbs.AST.PathExpression).original : String(evaluate(env, p.name, context, data, stack));
-      const program = partialProgram(env, name);
-      if (!program) throw new Handlebars.Exception(`The partial ${name} could not be found`, p as never);
       let partialContext = p.params.length ? evaluate(env, p.params[0], context, data, stack) : context;
       if (p.hash) partialContext = { ...(partialContext as object), ...hashOf(env, p.hash, context, data, stack) };
+      const compiled = (env.partials as Record<string, unknown>)[name];
+      // a partial Handlebars itself compiled earlier is a function by now
+      if (typeof compiled === 'function') return text(compiled(partialContext, { data, helpers: env.helpers, partials: env.partials }));
+      const program = partialProgram(env, name);
+      if (!program) throw new Handlebars.Exception(`The partial ${name} could not be found`, p as never);
       return renderProgram(env, program, partialContext, data, [partialContext, ...stack]);
     }
     default:
@@ -188,3 +193,107 @@ function renderBlock(env: Env, block: hbs.AST.BlockStatement, context: unknown, 
   if (Array.isArray(value)) return value.map((v, i) => fn(v, { data: { ...data, _parent: data, index: i, first: i === 0, last: i === value.length - 1 } })).join('');
   return fn(value);
 }
+
+type Piece = string | { helper: string; args: unknown[]; hash: Record<string, unknown>; line: number };
+
+const literal = /^(?:"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)'|(-?\d+(?:\.\d+)?)|(true|false))/;
+
+/**
+ * Most models use nothing but `{{ref "x"}}`, `{{source "a" "b"}}`, `{{config k="v"}}`, `{{this}}` and
+ * comments. Those are rendered from a split of the text, without Handlebars' parser; anything else
+ * (blocks, partials, paths, whitespace control, escapes) returns undefined and takes the full path.
+ * A comment alone on its line takes the line with it, as Handlebars' standalone rule does.
+ */
+function simpleTemplate(env: Env, text: string): Render | undefined {
+  if (text.includes('\\{{') || text.includes('{{{') || text.includes('{{~') || text.includes('~}}')) return undefined;
+  const pieces: Piece[] = [];
+  let at = 0;
+  let line = 1;
+  for (;;) {
+    const open = text.indexOf('{{', at);
+    if (open < 0) break;
+    const isComment = text.startsWith('{{!', open);
+    const long = text.startsWith('{{!--', open);
+    const close = long ? text.indexOf('--}}', open + 5) : text.indexOf('}}', open + 2);
+    if (close < 0) return undefined;
+    const end = close + (long ? 4 : 2);
+    let before = text.slice(at, open);
+    if (isComment) {
+      // standalone: only white space between the previous line break (or start) and the next one (or end)
+      const lineStart = before.lastIndexOf('\n') + 1;
+      const after = text.indexOf('\n', end);
+      const tail = text.slice(end, after < 0 ? text.length : after);
+      if (/^[ \t]*$/.test(before.slice(lineStart)) && /^[ \t\r]*$/.test(tail)) {
+        before = before.slice(0, lineStart);
+        pieces.push(before);
+        line += countLines(text.slice(at, after < 0 ? text.length : after + 1));
+        at = after < 0 ? text.length : after + 1;
+        continue;
+      }
+      pieces.push(before);
+      line += countLines(text.slice(at, end));
+      at = end;
+      continue;
+    }
+    pieces.push(before);
+    line += countLines(before);
+    const call = parseCall(text.slice(open + 2, close).trim());
+    if (!call) return undefined;
+    pieces.push({ ...call, line });
+    line += countLines(text.slice(open, end));
+    at = end;
+  }
+  pieces.push(text.slice(at));
+  const helpers = env.helpers as Record<string, Helper>;
+  return (context, options) => {
+    const data: Data = options?.data ?? { root: context };
+    if (!('root' in data)) data.root = context;
+    let out = '';
+    for (const piece of pieces) {
+      if (typeof piece === 'string') {
+        out += piece;
+        continue;
+      }
+      const loc = { start: { line: piece.line, column: 0 }, end: { line: piece.line, column: 0 }, source: '' } as hbs.AST.SourceLocation;
+      if (piece.helper === 'this' && !piece.args.length) {
+        out += text_(context);
+        continue;
+      }
+      const helper = helpers[piece.helper] ?? helpers.helperMissing;
+      const value = helper.call(context, ...piece.args, optionsFor(piece.helper, piece.hash, context, data, loc));
+      out += text_(value);
+    }
+    return out;
+  };
+}
+
+const text_ = (v: unknown) => (v === undefined || v === null ? '' : String(v));
+const countLines = (s: string) => {
+  let n = 0;
+  for (let i = s.indexOf('\n'); i >= 0; i = s.indexOf('\n', i + 1)) n++;
+  return n;
+};
+
+function parseCall(body: string): { helper: string; args: unknown[]; hash: Record<string, unknown> } | undefined {
+  const name = /^[A-Za-z_][\w-]*/.exec(body);
+  if (!name) return undefined;
+  const helper = name[0];
+  if (!['ref', 'source', 'config', 'this'].includes(helper)) return undefined;
+  let rest = body.slice(helper.length);
+  const args: unknown[] = [];
+  const hash: Record<string, unknown> = {};
+  while ((rest = rest.replace(/^\s+/, ''))) {
+    const key = /^([A-Za-z_][\w-]*)=/.exec(rest);
+    if (key) rest = rest.slice(key[0].length);
+    const m = literal.exec(rest);
+    if (!m) return undefined;
+    const value = m[1] !== undefined ? m[1].replace(/\\"/g, '"') : m[2] !== undefined ? m[2].replace(/\\'/g, "'") : m[3] !== undefined ? Number(m[3]) : m[4] === 'true';
+    if (key) hash[key[1]] = value;
+    else if (Object.keys(hash).length) return undefined; // positional after hash: let Handlebars report it
+    else args.push(value);
+    rest = rest.slice(m[0].length);
+    if (rest && !/^\s/.test(rest)) return undefined;
+  }
+  return { helper, args, hash };
+}
+

@@ -9,13 +9,15 @@ export async function run(argv: string[], ctx: CommandContext): Promise<number> 
   const args = parseArgs(argv, { select: 'string', exclude: 'string' }, 'compile');
   const t0 = Date.now();
   const { compiled, graph } = prepare(ctx.projectDir, ctx.logger);
+  const rendered = Date.now();
   writeCompiled(ctx.projectDir, compiled, graph);
   const select = str(args, 'select');
   const chosen = planNodes(compiled.nodes, graph, select, str(args, 'exclude'));
   if (select && chosen.length === 1) {
     process.stdout.write(compiledSql(compiled.nodes.get(chosen[0])!, compiled) + '\n');
   } else {
-    process.stdout.write(`compiled ${compiled.nodes.size} models in ${Date.now() - t0} ms into target/compiled/; manifest in target/manifest.json\n`);
+    process.stdout.write(`compiled ${compiled.nodes.size} models in ${Date.now() - t0} ms (read, render and DAG ${rendered - t0} ms; ` +
+      `writing ${Date.now() - rendered} ms) into target/compiled/; manifest in target/manifest.json\n`);
   }
   return 0;
 }
