@@ -125,6 +125,7 @@ export function createEnvironment(project: Project): typeof Handlebars {
   hb.registerHelper('join', (list: unknown, sep: unknown) =>
     (Array.isArray(list) ? list : String(list).split(',').map((s) => s.trim())).join(typeof sep === 'string' ? sep : ', '));
   hb.registerHelper('eq', (a: unknown, b: unknown) => a === b);
+  hb.registerHelper('concat', (...parts: unknown[]) => parts.slice(0, -1).map(String).join(''));
   hb.registerHelper('var', (name: unknown, ...rest: unknown[]) => {
     const options = rest.pop() as Handlebars.HelperOptions;
     const vars = (options.data?.root as RenderContext)?.vars ?? {};
