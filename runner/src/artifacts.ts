@@ -41,10 +41,16 @@ export function manifestOf(compiled: CompiledProject, graph: Graph) {
  */
 export function writeCompiled(projectDir: string, compiled: CompiledProject, graph: Graph) {
   const target = targetDir(projectDir);
+  const files = new Map<string, string>();
+  for (const node of compiled.nodes.values()) files.set(join(target, 'compiled', node.path), compiledSql(node, compiled) + '\n');
+  writeChangedFiles(files);
+  writeFile(join(target, 'manifest.json'), JSON.stringify(manifestOf(compiled, graph), null, 2));
+}
+
+/** Writes each file whose content differs from what is on disk (each folder made once). */
+export function writeChangedFiles(files: Map<string, string>) {
   const made = new Set<string>();
-  for (const node of compiled.nodes.values()) {
-    const path = join(target, 'compiled', node.path);
-    const text = compiledSql(node, compiled) + '\n';
+  for (const [path, text] of files) {
     const dir = dirname(path);
     if (!made.has(dir)) {
       mkdirSync(dir, { recursive: true });
@@ -58,7 +64,6 @@ export function writeCompiled(projectDir: string, compiled: CompiledProject, gra
     }
     if (current !== text) writeFileSync(path, text);
   }
-  writeFile(join(target, 'manifest.json'), JSON.stringify(manifestOf(compiled, graph), null, 2));
 }
 
 export function compiledSql(node: Node, compiled: CompiledProject): string {

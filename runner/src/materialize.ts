@@ -79,7 +79,8 @@ export async function materialize(conn: Conn, node: Node, sql: string, ctx: Node
   let statements = render({});
   if (!statements.some((s) => s.rows)) {
     // nothing to count (views): one round trip, one implicit transaction
-    const text = [...statements.map((s) => s.text.replace(/;\s*$/, '')), record].join(';\n');
+    const ran = statements.map((s) => s.text.replace(/;\s*$/, '')).join(';\n');
+    const text = `${ran};\n${record}`;
     try {
       await conn.unsafe(text);
     } catch (e) {
@@ -87,15 +88,15 @@ export async function materialize(conn: Conn, node: Node, sql: string, ctx: Node
       if (node.config.materialized !== 'view' || (code !== '42P16' && code !== '42804')) throw attachSql(e, text);
       // the view's columns changed: create or replace cannot do that, so drop and create it
       statements = render({ recreate: true });
-      const again = [...statements.map((s) => s.text.replace(/;\s*$/, '')), record].join(';\n');
+      const again = statements.map((s) => s.text.replace(/;\s*$/, '')).join(';\n');
       try {
-        await conn.unsafe(again);
+        await conn.unsafe(`${again};\n${record}`);
       } catch (e2) {
         throw attachSql(e2, again);
       }
       return { rows: null, sql: again };
     }
-    return { rows: null, sql: text };
+    return { rows: null, sql: ran };
   }
   let rows: number | null = null;
   const ran: string[] = [];

@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, relative, sep } from 'node:path';
-import { parse as parseYaml } from 'yaml';
+import { createRequire } from 'node:module';
 import { projectError, usageError } from './errors.js';
 import type { SourceTable } from './sources.js';
 
@@ -63,7 +63,11 @@ function walk(dir: string, out: string[] = []): string[] {
   return out;
 }
 
+// loaded on first use: a project without YAML files (or `compile` of generated models) skips ~80 ms
+let parseYaml: ((text: string) => unknown) | undefined;
+
 function readYaml(file: string, dir: string): Record<string, unknown> {
+  parseYaml ??= (createRequire(import.meta.url)('yaml') as { parse: (text: string) => unknown }).parse;
   try {
     return (parseYaml(readFileSync(file, 'utf8')) ?? {}) as Record<string, unknown>;
   } catch (e) {
