@@ -41,7 +41,7 @@ export function buildTests(names: string[], nodes: Map<string, Node>, templates:
       for (const k of ['unique_key', 'valid_from', 'valid_to', 'current_flag']) {
         if (typeof args[k] === 'string') args[k] = ident(args[k] as string);
       }
-      const sql = template({ relation: relationOf(node), column: t.column ? ident(t.column) : undefined, ...args });
+      const sql = template({ relation: relationOf(node), column: t.column ? ident(t.column) : undefined, column_name: t.column, ...args });
       out.push({
         name: [t.kind, name, t.column].filter(Boolean).join('_'),
         model: name,

@@ -85,6 +85,9 @@ export async function ingest(opts: IngestOptions): Promise<IngestSummary> {
     summary.rows += result.rows;
     summary.rejected += result.rejected;
   }
+  // fresh statistics, so that the staging models' "batches since last time" use the _batch_id index
+  const grown = new Set(plans.filter((p, i) => !p.skip && summary.files[i].rows > 0).map((p) => p.file.table));
+  for (const table of grown) await sql.unsafe(`analyze ${qualified(table.schema, table.name)}`);
   return summary;
 }
 

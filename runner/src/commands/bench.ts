@@ -20,10 +20,11 @@ const scales = {
 
 /** `npm run bench`: the figures of DESIGN.md §9, measured side by side, as ratios where there is a peer. */
 export async function run(argv: string[], ctx: CommandContext): Promise<number> {
-  const args = parseArgs(argv, { scale: 'string', only: 'string', runs: 'number' }, 'bench');
+  const args = parseArgs(argv, { scale: 'string', only: 'string', runs: 'number', sales: 'number', customers: 'number' }, 'bench');
   const scaleName = str(args, 'scale') ?? 'small';
-  const scale = scales[scaleName as keyof typeof scales];
-  if (!scale) throw usageError(`unknown --scale "${scaleName}"; use small or large`);
+  const preset = scales[scaleName as keyof typeof scales];
+  if (!preset) throw usageError(`unknown --scale "${scaleName}"; use small or large`);
+  const scale = { ...preset, sales: num(args, 'sales', preset.sales, 1000), customers: num(args, 'customers', preset.customers, 100) };
   const runs = num(args, 'runs', 3, 1);
   const only = new Set((str(args, 'only') ?? 'ingest,views,compile,pipeline').split(','));
   const log = (m: string) => process.stderr.write(`bench: ${m}\n`);

@@ -7,6 +7,10 @@
 create temporary table {{ident src_name}} on commit drop as
 {{sql}};
 --;
+{{!-- a temporary table has no statistics until analyzed: without them the merge below may scan the
+      whole target instead of probing its key index --}}
+analyze {{ident src_name}};
+--;
 {{#if reject_column}}
 {{#if build_full}}
 delete from staging.rejected_rows where stage = 'staging' and source = {{literal reject_source}};
@@ -37,5 +41,5 @@ where {{#each unique_key_quoted}}target.{{this}} = incoming.{{this}}{{#unless @l
 insert into {{relation}} ({{join columns ", "}})
 select {{join columns ", "}} from {{ident src_name}};
 --; rows
-analyze {{relation}};
+{{!-- no analyze of the whole target for a small merge: autovacuum re-analyzes once enough changed --}}
 {{/if}}

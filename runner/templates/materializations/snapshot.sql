@@ -50,6 +50,8 @@ where {{unique_key}} is not null{{#if updated_at}} and {{updated_at}} is not nul
 {{#if incremental_keys}}  and {{unique_key}} in (select key from affected){{/if}}
 order by key, at, row({{join check_cols ", "}})::text desc;
 --;
+analyze {{ident events}};
+--;
 {{#unless updated_at}}
 {{!-- stored versions of the affected keys stand for the events that made them --}}
 insert into {{ident events}}
@@ -81,6 +83,8 @@ starts as (
 )
 select key, at as valid_from, lead(at) over (partition by key order by at) as valid_to{{#each check_cols}}, {{this}}{{/each}}
 from starts;
+--;
+analyze {{ident versions}};
 --;
 create temporary table {{ident changed}} (key text) on commit drop;
 --;
@@ -138,5 +142,7 @@ where t.{{valid_to}} = {{run_time}} and t.{{unique_key}}::text in (select key fr
 {{/if}}
 insert into meta.snapshot_changes (snapshot, key, run_id)
 select distinct {{literal node}}, key, {{run_id}} from {{ident changed}};
+{{#unless incremental_keys}}
 --;
 analyze {{relation}};
+{{/unless}}
