@@ -28,7 +28,10 @@ export function snapshotContext(node: Node, modelColumns: string[], runId: numbe
   for (const col of declared ?? []) {
     if (!modelColumns.includes(col)) throw projectError(`snapshot "${node.name}": check_cols names "${col}", which its SELECT lacks${didYouMean(col, modelColumns)}`);
   }
-  const checkCols = declared ?? modelColumns.filter((col) => col !== uniqueKey && col !== updatedAt && !col.startsWith('_'));
+  const payload = modelColumns.filter((col) => col !== uniqueKey && col !== updatedAt && !col.startsWith('_'));
+  const checkCols = declared ?? payload;
+  // columns not tracked are carried along: a version keeps the values of the event that opened it
+  const carried = payload.filter((col) => !checkCols.includes(col));
   if (!checkCols.length) throw projectError(`snapshot "${node.name}" tracks no columns; list them in check_cols`);
   const batchColumn = String(c.batch_column ?? '_batch_id');
   const hardDeletes = String(c.hard_deletes ?? 'ignore');
@@ -41,6 +44,7 @@ export function snapshotContext(node: Node, modelColumns: string[], runId: numbe
     unique_key: ident(uniqueKey),
     updated_at: updatedAt ? ident(updatedAt) : undefined,
     check_cols: checkCols.map(ident),
+    stored_cols: [...checkCols, ...carried].map(ident),
     surrogate_key: ident(surrogate),
     valid_from: ident(String(c.valid_from ?? 'effective_start_date')),
     valid_to: ident(String(c.valid_to ?? 'effective_end_date')),

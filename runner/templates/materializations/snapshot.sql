@@ -1,6 +1,6 @@
 {{!--
   Slowly changing dimension type 2, for any model that returns events: (unique_key, updated_at, tracked
-  columns). The history of a key is recomputed from all of its events, then reconciled with the rows
+  columns, and other columns carried along: a version keeps those of the event that opened it). The history of a key is recomputed from all of its events, then reconciled with the rows
   already stored, so that the result depends only on the set of events (any batches, any order, any
   reruns) while a version that survives keeps its surrogate key:
 
@@ -16,7 +16,7 @@
 --}}
 {{#unless exists}}
 create table {{relation}} as
-select 0::bigint as {{surrogate_key}}, src.{{unique_key}}{{#each check_cols}}, src.{{this}}{{/each}},
+select 0::bigint as {{surrogate_key}}, src.{{unique_key}}{{#each stored_cols}}, src.{{this}}{{/each}},
        {{#if updated_at}}src.{{updated_at}}{{else}}null::timestamp{{/if}} as {{valid_from}},
        {{#if updated_at}}src.{{updated_at}}{{else}}null::timestamp{{/if}} as {{valid_to}},
        true as {{current_flag}}
@@ -44,7 +44,7 @@ with source as (
 affected as (
   select distinct {{unique_key}} as key from source where {{batch_column}} > {{prev.batch_id}}
 ){{/if}}
-select distinct on (key, at) {{unique_key}} as key, {{#if updated_at}}{{updated_at}}{{else}}{{run_time}}{{/if}} as at{{#each check_cols}}, {{this}}{{/each}}
+select distinct on (key, at) {{unique_key}} as key, {{#if updated_at}}{{updated_at}}{{else}}{{run_time}}{{/if}} as at{{#each stored_cols}}, {{this}}{{/each}}
 from source
 where {{unique_key}} is not null{{#if updated_at}} and {{updated_at}} is not null{{/if}}
 {{#if incremental_keys}}  and {{unique_key}} in (select key from affected){{/if}}
@@ -55,7 +55,7 @@ analyze {{ident events}};
 {{#unless updated_at}}
 {{!-- stored versions of the affected keys stand for the events that made them --}}
 insert into {{ident events}}
-select t.{{unique_key}}, t.{{valid_from}}{{#each check_cols}}, t.{{this}}{{/each}}
+select t.{{unique_key}}, t.{{valid_from}}{{#each stored_cols}}, t.{{this}}{{/each}}
 from {{relation}} as t
 where t.{{surrogate_key}} <> -1 and t.{{unique_key}} in (select key from {{ident events}})
   and t.{{valid_from}} < {{run_time}};
@@ -81,7 +81,7 @@ starts as (
   select * from ordered
   where n = 1 or row({{#each check_cols}}{{this}}{{#unless @last}}, {{/unless}}{{/each}}) is distinct from before
 )
-select key, at as valid_from, lead(at) over (partition by key order by at) as valid_to{{#each check_cols}}, {{this}}{{/each}}
+select key, at as valid_from, lead(at) over (partition by key order by at) as valid_to{{#each stored_cols}}, {{this}}{{/each}}
 from starts;
 --;
 analyze {{ident versions}};
@@ -99,18 +99,18 @@ insert into {{ident changed}} select key::text from gone;
 --;
 with moved as (
   update {{relation}} as t
-  set {{valid_to}} = v.valid_to, {{current_flag}} = (v.valid_to is null){{#each check_cols}}, {{this}} = v.{{this}}{{/each}}
+  set {{valid_to}} = v.valid_to, {{current_flag}} = (v.valid_to is null){{#each stored_cols}}, {{this}} = v.{{this}}{{/each}}
   from {{ident versions}} as v
   where v.key = t.{{unique_key}} and v.valid_from = t.{{valid_from}}
     and (t.{{valid_to}} is distinct from v.valid_to
-         or row({{#each check_cols}}t.{{this}}{{#unless @last}}, {{/unless}}{{/each}}) is distinct from row({{#each check_cols}}v.{{this}}{{#unless @last}}, {{/unless}}{{/each}}))
+         or row({{#each stored_cols}}t.{{this}}{{#unless @last}}, {{/unless}}{{/each}}) is distinct from row({{#each stored_cols}}v.{{this}}{{#unless @last}}, {{/unless}}{{/each}}))
   returning t.{{unique_key}} as key
 )
 insert into {{ident changed}} select key::text from moved;
 --;
 with added as (
-  insert into {{relation}} ({{unique_key}}{{#each check_cols}}, {{this}}{{/each}}, {{valid_from}}, {{valid_to}}, {{current_flag}})
-  select v.key{{#each check_cols}}, v.{{this}}{{/each}}, v.valid_from, v.valid_to, v.valid_to is null
+  insert into {{relation}} ({{unique_key}}{{#each stored_cols}}, {{this}}{{/each}}, {{valid_from}}, {{valid_to}}, {{current_flag}})
+  select v.key{{#each stored_cols}}, v.{{this}}{{/each}}, v.valid_from, v.valid_to, v.valid_to is null
   from {{ident versions}} as v
   where not exists (select 1 from {{relation}} as t where t.{{unique_key}} = v.key and t.{{valid_from}} = v.valid_from)
   order by v.key, v.valid_from
