@@ -96,7 +96,7 @@ describe('runner: project errors', function () {
     const dir = project({ 'models/one.sql': 'select 1 as one' });
     const out = await runCli(['build-models', '--project-dir', dir, '--thread', '2'], { DATABASE_URL: db.url });
     expect(out.code).to.equal(2);
-    expect(out.stderr).to.include('did you mean "threads"');
+    expect(out.stderr).to.include('did you mean "--threads"');
   });
 
   it('should exit 2 when the project folder has no models', async () => {

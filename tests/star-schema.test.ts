@@ -49,7 +49,7 @@ describe('the star schema (DESIGN.md §4–§6)', function () {
       write('customers.csv', ['1, Ann ,ANN@X.COM ,gold,2025-01-01 10:00:00', 'x,Bad,b@x,Gold,2025-01-01', '2,Bo,,DIAMOND,2025-01-01',
         '3,Cy,c@x,,2025-02-30 10:00:00', '4,Di,d@x,silver,2025-01-01T10:00:00+02:00']);
       write('sales.csv', ['100,1,10,1,2025-01-02 10:00:00,2,3.00', '101,1,10,1,2025-01-02T11:00:00Z,0,3.00',
-        '102,1,10,1,2025-13-01 00:00:00,1,1.5', '103,1,10,1,2025-01-02 12:00:00,1,1e3', '104,1,10,1,2025-01-02 12:00:00,1,12.345',
+        '102,1,10,1,2025-13-01 00:00:00,1,1.5', '103,1,10,1,2025-01-02 12:00:00,1,1e3', '104,1,10,1,2025-01-02 12:00:00,1,12.340', '106,1,10,1,2025-01-02 12:00:00,1,12.345',
         '105,,10,1,2025-01-02 12:00:00,1,1.00', '-7,1,10,1,2025-01-02 12:00:00,1,1.00']);
       await pipeline(db, dir);
       const customers = await db.sql`select customer_id, full_name, email, loyalty_tier,
@@ -62,13 +62,15 @@ describe('the star schema (DESIGN.md §4–§6)', function () {
       expect(rejected.map((r) => [r.source, r.file, r.line])).to.deep.equal([
         ['customers', 'customers.csv', 3], ['customers', 'customers.csv', 4], ['customers', 'customers.csv', 5],
         ['sales', 'sales.csv', 3], ['sales', 'sales.csv', 4], ['sales', 'sales.csv', 5], ['sales', 'sales.csv', 7], ['sales', 'sales.csv', 8],
+        ['sales', 'sales.csv', 9],
       ]);
       expect(rejected[0].reason).to.match(/customer_id is not a positive integer/);
       expect(rejected[1].reason).to.match(/loyalty_tier/);
       expect(rejected[2].reason).to.match(/created_at is not an ISO 8601 timestamp/);
-      expect(rejected.find((r) => r.line === 7 && r.source === 'sales')!.reason).to.equal('customer_id is missing');
+      expect(rejected.find((r) => r.line === 8 && r.source === 'sales')!.reason).to.equal('customer_id is missing');
+      expect(rejected.find((r) => r.line === 7 && r.source === 'sales')!.reason).to.match(/revenue is not an exact decimal with at most 2 decimal places/);
       const sales = await db.sql`select sale_id, revenue::text as revenue, quantity from staging.stg_sales order by sale_id`;
-      expect(sales).to.deep.equal([{ sale_id: 100, revenue: '3.00', quantity: 2 }, { sale_id: 104, revenue: '12.35', quantity: 1 }]);
+      expect(sales).to.deep.equal([{ sale_id: 100, revenue: '3.00', quantity: 2 }, { sale_id: 104, revenue: '12.34', quantity: 1 }]);
       const [{ type }] = await db.sql`select format_type(atttypid, atttypmod) as type from pg_attribute
         where attrelid = 'analytics.fact_sales'::regclass and attname = 'revenue'`;
       expect(type).to.equal('numeric(12,2)');

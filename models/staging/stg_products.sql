@@ -24,7 +24,7 @@ checked as (
     typed.*,
     case
       {{check raw="product_id_raw" typed="product_id" name="product_id" expected="a positive integer" required=true}}
-      {{check raw="unit_price_raw" typed="unit_price" name="unit_price" expected="a decimal number that fits numeric(12,2)"}}
+      {{check raw="unit_price_raw" typed="unit_price" name="unit_price" expected="an exact decimal with at most 2 decimal places (numeric(12,2))"}}
     end as _reject_reason
   from typed
 ),

@@ -40,7 +40,7 @@ checked as (
       {{check raw="store_id_raw" typed="store_id" name="store_id" expected="a positive integer" required=true}}
       {{check raw="sale_timestamp_raw" typed="sale_timestamp" name="sale_timestamp" expected="an ISO 8601 timestamp" required=true}}
       {{check raw="quantity_raw" typed="quantity" name="quantity" expected="a positive integer" required=true}}
-      {{check raw="revenue_raw" typed="revenue" name="revenue" expected="a decimal number that fits numeric(12,2)" required=true}}
+      {{check raw="revenue_raw" typed="revenue" name="revenue" expected="an exact decimal with at most 2 decimal places (numeric(12,2))" required=true}}
     end as _reject_reason
   from typed
 ),

@@ -32,7 +32,7 @@ export function parseArgs(argv: string[], spec: FlagSpec, command: string): Pars
     const name = arg.slice(2, eq < 0 ? undefined : eq);
     const type = all[name];
     if (!type) {
-      throw usageError(`unknown flag "--${name}" for "${command}"${didYouMean(name, Object.keys(all))}` +
+      throw usageError(`unknown flag "--${name}" for "${command}"${didYouMean(name, Object.keys(all)).replace(/"([^"]+)"/g, '"--$1"')}` +
         ` (run with --help for the list)`);
     }
     let value: string | undefined = eq < 0 ? undefined : arg.slice(eq + 1);

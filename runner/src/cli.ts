@@ -50,6 +50,10 @@ async function main(argv: string[]): Promise<number> {
   }
   const file = commands[name];
   if (!file) throw new UserError('usage', `unknown command "${name}"${didYouMean(name, Object.keys(commands))}\n${help}`);
+  if (rest.includes('--help') || rest.includes('-h')) {
+    process.stdout.write(help + '\n');
+    return 0;
+  }
   const dirFlag = rest.findIndex((a) => a === '--project-dir' || a.startsWith('--project-dir='));
   const projectDir = resolve(dirFlag < 0 ? process.cwd()
     : rest[dirFlag].includes('=') ? rest[dirFlag].split('=').slice(1).join('=') : rest[dirFlag + 1] ?? '.');

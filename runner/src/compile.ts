@@ -235,7 +235,7 @@ export function compileProject(project: Project, ctx: RenderContext = compileCon
       file,
     });
   }
-  const sources = new Map(project.sources.map((s) => [`${s.source}.${s.name}`, s]));
+  const sources = new Map([...project.sources, ...project.seeds].map((s) => [`${s.source}.${s.name}`, s]));
   for (const node of nodes.values()) {
     for (const ref of node.refs) {
       if (!nodes.has(ref)) {

@@ -158,10 +158,13 @@ export async function generateData(opts: GenerateOptions): Promise<GenerateResul
   let toUpdate = Math.min(C, Math.round(C * opts.updateRate));
   const updated: CustomerState[] = [];
   const customers = open('customers.csv', ['customer_id', 'full_name', 'email', 'loyalty_tier', 'created_at']);
+  // when each customer appeared: their sales come after it, so that "tier at time of sale" means something
+  const createdAt = new Float64Array(C + 1);
   for (let id = 1; id <= C; id++) {
     const p = person();
     const c = { id, name: p.name, email: email(p.first, p.last, id), tier: tier() };
     const created = EPOCH_2024 + Math.floor(rng() * 366 * DAY);
+    createdAt[id] = created;
     if (rng() < toUpdate / (C - id + 1)) {
       updated.push(c);
       toUpdate--;
@@ -191,7 +194,7 @@ export async function generateData(opts: GenerateOptions): Promise<GenerateResul
 
   const newCustomers = updated.length > 0 ? Math.max(1, Math.round(updated.length * 0.03)) : 0;
   await writeUpdates(opts, updated, newCustomers, { rng, person, email, open, done });
-  await writeSales(opts, C + newCustomers, prices, rng, open, done);
+  await writeSales(opts, C + newCustomers, prices, createdAt, rng, open, done);
 
   const ms = Math.round(performance.now() - started);
   return { files, rows, ms };
@@ -287,6 +290,7 @@ async function writeSales(
   opts: GenerateOptions,
   knownCustomers: number,
   prices: Int32Array,
+  createdAt: Float64Array,
   rng: () => number,
   open: (name: string, header: string[]) => CsvWriter,
   done: (w: CsvWriter) => Promise<void>,
@@ -306,7 +310,9 @@ async function writeSales(
     const price = orphanProduct || P === 0 ? 999 : prices[product];
     const rq = rng();
     const quantity = rq < 0.6 ? 1 : rq < 0.85 ? 2 : rq < 0.97 ? 3 + Math.floor(rng() * 3) : 6 + Math.floor(rng() * 15);
-    const sec = EPOCH_2024 + Math.floor(rng() * days * DAY);
+    // a known customer buys after they appeared (a few sales before, to exercise the first-version rule)
+    const from = customer <= C && rng() > 0.01 ? createdAt[customer] : EPOCH_2024;
+    const sec = from + Math.floor(rng() * (EPOCH_2024 + days * DAY - from));
     const line = `${id},${customer},${product},${store},${timestamp(sec, rng() < 0.1)},${quantity},${money(quantity * price)}`;
     if (w.add(line)) await w.flush();
   }

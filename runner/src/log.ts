@@ -38,7 +38,7 @@ export function createLogger(stream: NodeJS.WriteStream = process.stderr, json =
   const tty = Boolean(stream.isTTY);
   return {
     event(e) {
-      if (e.event === 'node' && e.status && e.status !== 'start') {
+      if ((e.event === 'node' || e.event === 'test') && e.status && e.status !== 'start') {
         const rows = e.rows === undefined || e.rows === null ? '' : ` ${e.rows} rows`;
         const ms = e.ms === undefined ? '' : ` ${e.ms} ms`;
         const msg = e.message ? `\n    ${e.message.replace(/\n/g, '\n    ')}` : '';

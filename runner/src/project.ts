@@ -39,6 +39,8 @@ export interface Project {
   props: Map<string, ModelProps>;
   migrationsDir?: string;
   seedsDir?: string;
+  /** `seeds/<name>.csv`, loaded into `seeds.<name>` and read as `{{source "seeds" "<name>"}}`. */
+  seeds: SourceTable[];
   warnings: string[];
 }
 
@@ -182,9 +184,17 @@ export function loadProject(dir: string): Project {
   }
   const migrationsDir = join(dir, 'migrations');
   const seedsDir = join(dir, 'seeds');
+  const seeds: SourceTable[] = existsSync(seedsDir)
+    ? readdirSync(seedsDir).filter((f) => f.endsWith('.csv')).sort().map((f) => {
+        const header = readFileSync(join(seedsDir, f), 'utf8').split(/\r?\n/, 1)[0].replace(/^\uFEFF/, '');
+        const columns = header.split(',').map((c) => c.trim().replace(/^"(.*)"$/, '$1'));
+        return { source: 'seeds', name: basename(f, '.csv'), schema: 'seeds', columns, required: [] };
+      })
+    : [];
   return {
     dir,
     models,
+    seeds,
     macros,
     sources,
     props,

@@ -46,4 +46,7 @@ export function printSummary(summary: Awaited<ReturnType<typeof runPipeline>>) {
   if (ingest) parts.push(`ingested ${ingest.rows ?? 0} rows (${ingest.rejected ?? 0} rejected)`);
   parts.push(`${(summary.ms / 1000).toFixed(1)} s`);
   process.stdout.write(parts.join(', ') + '\n');
+  for (const r of summary.results.filter((x) => x.status === 'error' || x.status === 'fail')) {
+    process.stdout.write(`  ${r.status === 'fail' ? 'failed test' : 'error in'} ${r.node}: ${(r.message ?? '').split('\n')[0]}\n`);
+  }
 }

@@ -4,6 +4,7 @@ import { compiledSql } from '../artifacts.js';
 import { connect } from '../connection.js';
 import { didYouMean, redact, usageError, UserError } from '../errors.js';
 import { prepare } from '../run.js';
+import { relationOf } from '../compile.js';
 
 const usage = 'usage: npm run show -- <model> [--limit N]';
 const numericTypes = new Set([20, 21, 23, 26, 700, 701, 790, 1700]);
@@ -23,7 +24,9 @@ export async function run(argv: string[], ctx: CommandContext): Promise<number> 
   const { compiled } = prepare(ctx.projectDir, ctx.logger);
   const node = compiled.nodes.get(name);
   if (!node) throw usageError(`no model named "${name}"${didYouMean(name, compiled.nodes.keys())}\n${usage}`);
-  const query = `select * from (\n${selectOf(compiledSql(node, compiled))}\n) as ${'"show"'} limit ${limit}`;
+  // a snapshot's SELECT gives its events; what a user wants to see is the history it keeps
+  const source = node.config.materialized === 'snapshot' ? `select * from ${relationOf(node)}` : selectOf(compiledSql(node, compiled));
+  const query = `select * from (\n${source}\n) as ${'"show"'} limit ${limit}`;
 
   const db = await connect({ projectDir: ctx.projectDir, databaseUrl: str(args, 'database-url'), logger: ctx.logger, max: 1 });
   let result;
