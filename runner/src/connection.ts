@@ -3,6 +3,7 @@ import postgres from 'postgres';
 import { connectionError, redact } from './errors.js';
 import { startEmbedded, type EmbeddedServer } from './embedded.js';
 import type { Logger } from './log.js';
+import { sessionTracker, type Session } from './session.js';
 
 export type Sql = postgres.Sql<Record<string, never>>;
 
@@ -13,6 +14,8 @@ export interface Database {
   /** `host:port/db` without credentials, for logs and lineage. */
   display: string;
   embedded?: EmbeddedServer;
+  /** A connection of its own (a session) for the run lock or a thread's transactions; see session.ts. */
+  reserve(): Promise<Session>;
   close(): Promise<void>;
 }
 
@@ -65,11 +68,15 @@ export async function connect(options: ConnectOptions): Promise<Database> {
   }
   const parsed = new URL(url);
   const tcp = parsed.hostname !== '' && !parsed.searchParams.has('host');
+  const display = describeUrl(url);
+  const sessions = sessionTracker(display);
   const sql = postgres(url, {
     max: options.max ?? 5,
     // TCP_NODELAY, as libpq sets it: without it every COPY end and the query after it wait ~40 ms (Nagle)
     ...(tcp ? { socket: () => net.connect({ host: parsed.hostname, port: Number(parsed.port || 5432), noDelay: true }) } : {}),
     onnotice: () => {},
+    debug: sessions.debug,
+    onclose: sessions.onclose,
     connect_timeout: 5,
     idle_timeout: 0,
     connection: { application_name: 'sadp-runner', TimeZone: 'UTC', DateStyle: 'ISO', work_mem: '128MB' },
@@ -78,9 +85,9 @@ export async function connect(options: ConnectOptions): Promise<Database> {
       bigint: { to: 20, from: [20], serialize: (x: unknown) => String(x), parse: (x: string) => Number(x) } as never,
     },
   }) as unknown as Sql;
-  const display = describeUrl(url);
   const close = async () => {
-    await sql.end({ timeout: 5 }).catch(() => {});
+    // the driver waits forever for the answer to a query whose connection died (the session knows)
+    await sql.end({ timeout: sessions.anyLost() ? 0 : 5 }).catch(() => {});
     if (embedded) {
       await embedded.stop();
       handlers.delete(embedded.stop);
@@ -92,7 +99,7 @@ export async function connect(options: ConnectOptions): Promise<Database> {
     await close();
     throw connectionError(explain(e as NodeJS.ErrnoException & { code?: string }, display), e);
   }
-  return { sql, url, display, embedded, close };
+  return { sql, url, display, embedded, reserve: () => sessions.reserve(sql), close };
 }
 
 function explain(e: { code?: string; message?: string }, display: string): string {

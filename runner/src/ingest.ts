@@ -11,6 +11,7 @@ import { listLandingFiles, type LandingFile } from './landing.js';
 import type { Logger } from './log.js';
 import { ensureMeta } from './meta.js';
 import { RejectBuffer, rejectedRowsDdl } from './rejects.js';
+import { isConnectionLoss } from './session.js';
 import type { SourceTable } from './sources.js';
 import { ident, qualified } from './sql-text.js';
 
@@ -241,7 +242,8 @@ export async function loadFile(sql: Sql, plan: FilePlan, runId: number, logger: 
     });
   } catch (e) {
     if (e instanceof Duplicate) return skipped({ ...plan, skip: { duplicateOf: e.of } }, logger);
-    if (!(e instanceof postgres.PostgresError)) throw e;
+    // a lost connection is no fault of the file: the run stops (its transaction was rolled back)
+    if (!(e instanceof postgres.PostgresError) || isConnectionLoss(e)) throw e;
     // keep the fast path fast: only a file that COPY refuses gets the careful csv-parse pass
     logger.warn(`COPY refused landing file "${file.relPath}" (${e.message}); loading it again with the careful parser`);
     counts = await sql.begin((tx: Tx) => fallbackLoad(tx, plan, runId, {

@@ -1,5 +1,6 @@
 import { UserError } from './errors.js';
 import type { Sql } from './connection.js';
+import type { Session } from './session.js';
 
 /** One key for the whole database: two runs never interleave, whatever they select. */
 const LOCK_KEY = 7_246_315_001;
@@ -7,15 +8,19 @@ const LOCK_KEY = 7_246_315_001;
 export interface RunLock {
   release(): Promise<void>;
   /** The reserved connection that holds the lock; also used for bookkeeping. */
-  conn: Awaited<ReturnType<Sql['reserve']>>;
+  conn: Session['sql'];
+  /** False once the connection holding the lock is gone (and with it the lock): the run must stop. */
+  readonly held: boolean;
 }
 
 /**
  * Takes the advisory lock of the database on a reserved connection, waiting at most `timeoutMs`. A lock
  * held by a killed run disappears with its connection, so nothing is ever left behind.
  */
-export async function acquireRunLock(sql: Sql, timeoutMs: number, onWait: (holder: string) => void): Promise<RunLock> {
-  const conn = await sql.reserve();
+export async function acquireRunLock(reserve: () => Promise<Session>, timeoutMs: number,
+  onWait: (holder: string) => void): Promise<RunLock> {
+  const session = await reserve();
+  const conn = session.sql;
   const deadline = Date.now() + timeoutMs;
   let told = false;
   for (;;) {
@@ -23,7 +28,7 @@ export async function acquireRunLock(sql: Sql, timeoutMs: number, onWait: (holde
     if (ok) break;
     const holder = await describeHolder(conn as unknown as Sql);
     if (Date.now() >= deadline) {
-      conn.release();
+      session.release();
       throw new UserError('locked', `another run holds this database: ${holder}; waited ${Math.round(timeoutMs / 1000)} s. ` +
         `Wait for it to finish or raise --lock-timeout`);
     }
@@ -35,9 +40,13 @@ export async function acquireRunLock(sql: Sql, timeoutMs: number, onWait: (holde
   }
   return {
     conn,
+    get held() {
+      return session.alive;
+    },
     async release() {
-      await conn`select pg_advisory_unlock(${LOCK_KEY})`.catch(() => {});
-      conn.release();
+      // a lost connection took the lock with it
+      if (session.alive) await conn`select pg_advisory_unlock(${LOCK_KEY})`.catch(() => {});
+      session.release();
     },
   };
 }
@@ -46,7 +55,10 @@ async function describeHolder(sql: Sql): Promise<string> {
   const [holder] = await sql`
     select a.pid, a.application_name, a.backend_start
     from pg_locks l join pg_stat_activity a on a.pid = l.pid
-    where l.locktype = 'advisory' and l.granted and l.objid = ${LOCK_KEY % 2 ** 32} and l.classid = ${Math.floor(LOCK_KEY / 2 ** 32)}
+    where l.locktype = 'advisory' and l.granted
+      -- advisory locks are per database: the same key held in another database is someone else's
+      and l.database = (select oid from pg_database where datname = current_database())
+      and l.objid = ${LOCK_KEY % 2 ** 32} and l.classid = ${Math.floor(LOCK_KEY / 2 ** 32)}
     limit 1`;
   if (!holder) return 'a run that just finished';
   const [run] = await sql`

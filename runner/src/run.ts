@@ -6,18 +6,19 @@ import { readCatalog, readColumns, catalogKey, type Catalog } from './catalog.js
 import { buildGraph, collapseGraph, type Graph } from './graph.js';
 import { planNodes } from './select.js';
 import { loadProject, type Project } from './project.js';
-import { acquireRunLock } from './lock.js';
+import { acquireRunLock, type RunLock } from './lock.js';
 import { ensureMeta } from './meta.js';
 import { applyProjectMigrations } from './migrate.js';
 import { loadTemplates } from './templates.js';
 import { materialize, NodeSqlError } from './materialize.js';
 import { schedule } from './scheduler.js';
 import { buildTests } from './datatests.js';
-import { writeCompiled, writeFile, writeRunResults, targetDir } from './artifacts.js';
+import { writeCompiled, writeChangedFiles, writeRunResults, targetDir } from './artifacts.js';
 import { UserError, redact } from './errors.js';
 import type { Logger } from './log.js';
 import { ident } from './sql-text.js';
 import { snapshotContext } from './snapshot.js';
+import { ConnectionLost, isConnectionLoss, lostConnection } from './session.js';
 
 export interface RunOptions {
   projectDir: string;
@@ -84,17 +85,32 @@ export async function runPipeline(opts: RunOptions): Promise<RunSummary> {
   const planned = opts.command === 'ingest' ? [] : planNodes(compiled.nodes, graph, selectionFor(opts), opts.exclude);
   writeCompiled(opts.projectDir, compiled, graph);
   const threads = Math.max(1, opts.threads ?? 4);
-  const db = opts.db ?? await connect({ projectDir: opts.projectDir, databaseUrl: opts.databaseUrl, logger, max: threads + 2 });
+  const db = opts.db ?? await connect({ projectDir: opts.projectDir, databaseUrl: opts.databaseUrl, logger, max: threads + 2 })
+    .catch((e: unknown) => {
+      // a run that never reached its database still leaves its outcome (redacted) where tools look for it
+      const message = redact((e as Error).message);
+      writeRunResults(opts.projectDir, {
+        run_id: 0, command: opts.command, status: 'error', exitCode: e instanceof UserError ? e.exitCode : 1,
+        results: [{ node: 'run', kind: 'model', status: 'error', ms: Date.now() - started, rows: null, message }],
+        started_at: new Date(started).toISOString(), finished_at: new Date().toISOString(), ms: Date.now() - started,
+      } satisfies RunSummary);
+      throw e;
+    });
   const results: NodeResult[] = [];
   let runId = 0;
   let ingestSummary: unknown;
   let lock: Awaited<ReturnType<typeof acquireRunLock>> | undefined;
   let status: RunSummary['status'] = 'success';
   let exitCode = 0;
+  let failure: string | undefined;
   try {
-    lock = await acquireRunLock(db.sql, opts.lockTimeoutMs ?? 60_000,
+    lock = await acquireRunLock(() => db.reserve(), opts.lockTimeoutMs ?? 60_000,
       (holder) => logger.info(`waiting for ${holder} to finish…`));
     await ensureMeta(lock.conn as never);
+    // holding the lock, no other run is alive: one still 'running' was killed or lost its database
+    await lock.conn`update meta.runs set status = 'aborted', message = coalesce(message,
+      'the command ended without finishing: killed, or its connection to the database was lost')
+      where status = 'running'`;
     const [run] = await lock.conn`insert into meta.runs (command, args) values (${opts.command},
       ${JSON.stringify({ select: opts.select, exclude: opts.exclude, full_refresh: opts.fullRefresh ?? false, threads })})
       returning run_id`;
@@ -106,22 +122,23 @@ export async function runPipeline(opts: RunOptions): Promise<RunSummary> {
       ingestSummary = await ingestStep(db, project, opts, runId, results);
     }
     if (planned.length) {
-      const outcome = await buildNodes(db, project, compiled, graph, planned, opts, runId, threads, results);
+      const outcome = await buildNodes(db, project, compiled, graph, planned, opts, runId, threads, results, lock);
       if (outcome === 'error') status = 'error';
+      // the run lock went with its connection: stop before anything else runs unlocked
+      if (!lock.held) throw new ConnectionLost(db.display, 'the connection holding the run lock closed');
       if (!opts.skipTests && opts.command !== 'ingest') {
         const testOutcome = await runTests(db, compiled, planned, opts, runId, results);
         if (testOutcome === 'error') status = 'error';
       }
     }
     exitCode = status === 'success' ? 0 : 1;
-  } catch (e) {
+  } catch (caught) {
+    // a connection lost during ingest or bookkeeping is the same event as one lost during a node
+    const e = lostConnection(caught, db.display) ?? caught;
     status = 'error';
     exitCode = e instanceof UserError ? e.exitCode : 1;
     results.push({ node: 'run', kind: 'model', status: 'error', ms: Date.now() - started, rows: null, message: redact((e as Error).message) });
-    if (runId && lock) {
-      await lock.conn`update meta.runs set status = 'error', finished_at = clock_timestamp(), message = ${redact((e as Error).message)}
-        where run_id = ${runId}`.catch(() => {});
-    }
+    failure = redact((e as Error).message);
     throw e;
   } finally {
     const summary: RunSummary = {
@@ -130,7 +147,11 @@ export async function runPipeline(opts: RunOptions): Promise<RunSummary> {
     };
     writeRunResults(opts.projectDir, summary);
     if (lock) {
-      await finishBookkeeping(lock.conn as never, runId, status, results).catch((e) => logger.warn(`could not record the run: ${(e as Error).message}`));
+      // without its session (lost), the run is recorded through the pool, which reconnects
+      const record = () => finishBookkeeping((lock!.held ? lock!.conn : db.sql) as never, runId, status, results, failure);
+      // once more on a lost connection: the pool replaces a dead connection on the next query
+      await record().catch((e) => (isConnectionLoss(e) ? record() : Promise.reject(e)))
+        .catch((e) => logger.warn(`could not record the run: ${(e as Error).message}`));
       await lock.release();
     }
     if (!opts.db) await db.close();
@@ -140,7 +161,7 @@ export async function runPipeline(opts: RunOptions): Promise<RunSummary> {
   return (runPipeline as { last?: RunSummary }).last!;
 }
 
-async function finishBookkeeping(sql: Database['sql'], runId: number, status: string, results: NodeResult[]) {
+async function finishBookkeeping(sql: Database['sql'], runId: number, status: string, results: NodeResult[], message?: string) {
   if (!runId) return;
   const rows = results.filter((r) => r.kind === 'model' && r.node !== 'run').map((r) => ({
     run_id: runId, node: r.node, status: r.status, ms: r.ms, rows: r.rows, message: r.message ?? null,
@@ -152,7 +173,8 @@ async function finishBookkeeping(sql: Database['sql'], runId: number, status: st
       on conflict (run_id, node) do update set status = excluded.status, ms = excluded.ms, rows = excluded.rows,
         message = excluded.message, started_at = excluded.started_at, finished_at = clock_timestamp()`;
   }
-  await sql`update meta.runs set status = ${status}, finished_at = clock_timestamp() where run_id = ${runId}`;
+  await sql`update meta.runs set status = ${status}, finished_at = clock_timestamp(), message = coalesce(${message ?? null}, message)
+    where run_id = ${runId}`;
 }
 
 async function ingestStep(db: Database, project: Project, opts: RunOptions, runId: number, results: NodeResult[]) {
@@ -179,7 +201,7 @@ async function readPrevious(sql: Database['sql']): Promise<Map<string, { run_id:
 }
 
 async function buildNodes(db: Database, project: Project, compiled: CompiledProject, graph: Graph, planned: string[],
-  opts: RunOptions, runId: number, threads: number, results: NodeResult[]): Promise<'success' | 'error'> {
+  opts: RunOptions, runId: number, threads: number, results: NodeResult[], lock: RunLock): Promise<'success' | 'error'> {
   const { logger } = opts;
   const runnable = planned.filter((n) => !['ephemeral', 'test'].includes(compiled.nodes.get(n)!.config.materialized));
   const runGraph = collapseGraph(graph, new Set([...compiled.nodes.keys()].filter((n) =>
@@ -188,17 +210,20 @@ async function buildNodes(db: Database, project: Project, compiled: CompiledProj
   const [catalog, previous] = await Promise.all([readCatalog(db.sql, schemas), readPrevious(db.sql)]);
   if (schemas.length) await db.sql.unsafe(schemas.map((s) => `create schema if not exists ${ident(s)}`).join(';\n'));
   const templates = loadTemplates('materializations', project.dir);
-  const connections = await Promise.all(Array.from({ length: Math.min(threads, Math.max(1, runnable.length)) }, () => db.sql.reserve()));
+  const sessions = await Promise.all(Array.from({ length: Math.min(threads, Math.max(1, runnable.length)) }, () => db.reserve()));
   const runDir = join(targetDir(project.dir), 'run');
+  // the SQL each node ran, written once at the end rather than a file per node on the hot path
+  const runFiles = new Map<string, string>();
   // the time at which events without a time of their own (snapshots without updated_at) happen
   const runTime = new Date().toISOString().replace('T', ' ').replace('Z', '');
   try {
-    const outcome = await schedule(runnable, runGraph, connections.length, async (name, worker) => {
+    const outcome = await schedule(runnable, runGraph, sessions.length, async (name, worker) => {
       const node = compiled.nodes.get(name)!;
+      if (!lock.held) throw new ConnectionLost(db.display, 'the connection holding the run lock closed');
       logger.event({ event: 'node', run_id: runId, node: name, status: 'start' });
       const t0 = Date.now();
       let sql = sqlForRun(node, compiled, catalog, previous, opts, runId, false);
-      const conn = connections[worker];
+      const conn = sessions[worker].sql;
       const existing = catalog.get(catalogKey(node.config.schema, (node.config.alias as string) ?? node.name));
       let out;
       try {
@@ -220,12 +245,13 @@ async function buildNodes(db: Database, project: Project, compiled: CompiledProj
           sql = sqlForRun(node, compiled, catalog, previous, opts, runId, true);
           out = await materialize(conn as never, node, sql, nodeCtx, extra);
         }
-      } catch (e) {
+      } catch (caught) {
+        const e = lostConnection(caught instanceof NodeSqlError ? caught.cause : caught, db.display) ?? caught;
         logger.event({ event: 'node', run_id: runId, node: name, status: 'error', ms: Date.now() - t0, message: describeFailure(node, e) });
         throw e;
       }
       logger.event({ event: 'node', run_id: runId, node: name, status: 'success', ms: Date.now() - t0, rows: out.rows });
-      writeFile(join(runDir, node.path), out.sql + '\n');
+      runFiles.set(join(runDir, node.path), out.sql + '\n');
       // later nodes in this run must see what this one left behind
       catalog.set(catalogKey(node.config.schema, (node.config.alias as string) ?? node.name), {
         schema: node.config.schema, name: (node.config.alias as string) ?? node.name,
@@ -260,9 +286,13 @@ async function buildNodes(db: Database, project: Project, compiled: CompiledProj
     }
     const skipped = results.filter((r) => r.status === 'skipped').map((r) => r.node);
     if (skipped.length) logger.warn(`skipped because an upstream node failed: ${skipped.join(', ')}`);
+    // nodes that failed for want of a connection say nothing about the models: the run failed
+    const lost = runnable.map((n) => outcome.get(n)!.error).find((e) => e instanceof ConnectionLost);
+    if (lost) throw lost;
     return failed ? 'error' : 'success';
   } finally {
-    for (const c of connections) c.release();
+    for (const s of sessions) s.release();
+    writeChangedFiles(runFiles);
   }
 }
 
