@@ -129,8 +129,9 @@ describe('airflow DAG', function () {
       data_tests: ['fact_orders'],
     });
     expect(loaded.tasks.fact_orders.command).to.equal(
-      'npm run build-models -- --select fact_orders --skip-tests --project-dir {{ params.project_dir }}');
+      'npm run build-models -- --select fact_orders --skip-ingest --skip-tests --project-dir {{ params.project_dir }}');
     expect(loaded.tasks.ingest.command).to.equal('npm run ingest -- --project-dir {{ params.project_dir }}');
+    expect(loaded.tasks.data_tests.command).to.equal('npm run build-models -- --tests-only --project-dir {{ params.project_dir }}');
   });
 
   it('should call the runner only with flags it accepts', async function () {

@@ -53,18 +53,18 @@ with DAG(
     tags=["sales-analytics"],
 ) as dag:
     ingest = runner_task("ingest", "npm run ingest -- --project-dir {{ params.project_dir }}")
-    dim_customer = runner_task("dim_customer", "npm run build-models -- --select dim_customer --skip-tests --project-dir {{ params.project_dir }}")
-    dim_date = runner_task("dim_date", "npm run build-models -- --select dim_date --skip-tests --project-dir {{ params.project_dir }}")
-    dim_product = runner_task("dim_product", "npm run build-models -- --select dim_product --skip-tests --project-dir {{ params.project_dir }}")
-    dim_store = runner_task("dim_store", "npm run build-models -- --select dim_store --skip-tests --project-dir {{ params.project_dir }}")
-    fact_sales = runner_task("fact_sales", "npm run build-models -- --select fact_sales --skip-tests --project-dir {{ params.project_dir }}")
-    int_customer_events = runner_task("int_customer_events", "npm run build-models -- --select int_customer_events --skip-tests --project-dir {{ params.project_dir }}")
-    stg_customers = runner_task("stg_customers", "npm run build-models -- --select stg_customers --skip-tests --project-dir {{ params.project_dir }}")
-    stg_customers_updates = runner_task("stg_customers_updates", "npm run build-models -- --select stg_customers_updates --skip-tests --project-dir {{ params.project_dir }}")
-    stg_products = runner_task("stg_products", "npm run build-models -- --select stg_products --skip-tests --project-dir {{ params.project_dir }}")
-    stg_sales = runner_task("stg_sales", "npm run build-models -- --select stg_sales --skip-tests --project-dir {{ params.project_dir }}")
-    stg_stores = runner_task("stg_stores", "npm run build-models -- --select stg_stores --skip-tests --project-dir {{ params.project_dir }}")
-    data_tests = runner_task("data_tests", "npm run build-models -- --project-dir {{ params.project_dir }}")
+    dim_customer = runner_task("dim_customer", "npm run build-models -- --select dim_customer --skip-ingest --skip-tests --project-dir {{ params.project_dir }}")
+    dim_date = runner_task("dim_date", "npm run build-models -- --select dim_date --skip-ingest --skip-tests --project-dir {{ params.project_dir }}")
+    dim_product = runner_task("dim_product", "npm run build-models -- --select dim_product --skip-ingest --skip-tests --project-dir {{ params.project_dir }}")
+    dim_store = runner_task("dim_store", "npm run build-models -- --select dim_store --skip-ingest --skip-tests --project-dir {{ params.project_dir }}")
+    fact_sales = runner_task("fact_sales", "npm run build-models -- --select fact_sales --skip-ingest --skip-tests --project-dir {{ params.project_dir }}")
+    int_customer_events = runner_task("int_customer_events", "npm run build-models -- --select int_customer_events --skip-ingest --skip-tests --project-dir {{ params.project_dir }}")
+    stg_customers = runner_task("stg_customers", "npm run build-models -- --select stg_customers --skip-ingest --skip-tests --project-dir {{ params.project_dir }}")
+    stg_customers_updates = runner_task("stg_customers_updates", "npm run build-models -- --select stg_customers_updates --skip-ingest --skip-tests --project-dir {{ params.project_dir }}")
+    stg_products = runner_task("stg_products", "npm run build-models -- --select stg_products --skip-ingest --skip-tests --project-dir {{ params.project_dir }}")
+    stg_sales = runner_task("stg_sales", "npm run build-models -- --select stg_sales --skip-ingest --skip-tests --project-dir {{ params.project_dir }}")
+    stg_stores = runner_task("stg_stores", "npm run build-models -- --select stg_stores --skip-ingest --skip-tests --project-dir {{ params.project_dir }}")
+    data_tests = runner_task("data_tests", "npm run build-models -- --tests-only --project-dir {{ params.project_dir }}")
 
     ingest >> [stg_customers, stg_customers_updates, stg_products, stg_sales, stg_stores]
     dim_customer >> fact_sales

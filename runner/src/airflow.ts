@@ -61,7 +61,7 @@ export function dagTasks(manifest: ManifestLike): DagTask[] {
     const parents = nearest(name);
     tasks.push({
       id: name,
-      command: `npm run build-models -- --select ${name} --skip-tests ${projectFlag}`,
+      command: `npm run build-models -- --select ${name} --skip-ingest --skip-tests ${projectFlag}`,
       upstream: parents.length ? parents : ['ingest'],
     });
   }
@@ -70,13 +70,8 @@ export function dagTasks(manifest: ManifestLike): DagTask[] {
   return tasks;
 }
 
-/*
- * The runner has no command that only tests. `build-models` without a selection builds every node and
- * then runs every data test: views are replaced in place, incremental models and snapshots find nothing
- * new (every model task of this DAG run has just run them), tables are rebuilt once more. Correct, at the
- * cost of one extra build of the tables; when the runner gets a tests-only mode, use it here.
- */
-const testsCommand = `npm run build-models -- ${projectFlag}`;
+/* The data tests of every model, against what the model tasks built: builds nothing, ingests nothing. */
+const testsCommand = `npm run build-models -- --tests-only ${projectFlag}`;
 
 function pythonName(id: string, used: Set<string>): string {
   let name = id.replace(/[^A-Za-z0-9_]/g, '_');

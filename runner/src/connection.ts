@@ -66,7 +66,15 @@ export async function connect(options: ConnectOptions): Promise<Database> {
     handlers.add(embedded.stop);
     url = embedded.url;
   }
-  const parsed = new URL(url);
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+    if (!/^postgres(ql)?:$/.test(parsed.protocol)) throw new Error(`scheme ${parsed.protocol}`);
+    if (parsed.port && !(Number(parsed.port) > 0 && Number(parsed.port) < 65536)) throw new Error('port');
+  } catch {
+    throw connectionError(`the database URL "${redact(url)}" is not a PostgreSQL connection string; ` +
+      `write it as postgres://user:password@host:5432/database (in DATABASE_URL or --database-url)`);
+  }
   const tcp = parsed.hostname !== '' && !parsed.searchParams.has('host');
   const display = describeUrl(url);
   const sessions = sessionTracker(display);

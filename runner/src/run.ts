@@ -18,6 +18,7 @@ import { UserError, redact } from './errors.js';
 import type { Logger } from './log.js';
 import { ident } from './sql-text.js';
 import { snapshotContext } from './snapshot.js';
+import { lineageEmitter, type LineageEmitter } from './openlineage.js';
 import { ConnectionLost, isConnectionLoss, lostConnection } from './session.js';
 
 export interface RunOptions {
@@ -33,6 +34,8 @@ export interface RunOptions {
   lockTimeoutMs?: number;
   skipTests?: boolean;
   skipIngest?: boolean;
+  /** Run the data tests of the selected models against what is built, building nothing. */
+  testsOnly?: boolean;
   logger: Logger;
   /** An already open database (tests, bench); otherwise `connect` is used and closed at the end. */
   db?: Database;
@@ -58,6 +61,8 @@ export interface RunSummary {
   exitCode: number;
   results: NodeResult[];
   ingest?: unknown;
+  /** Records that failed validation in this run's staging models. */
+  rejected_in_staging?: number;
   started_at: string;
   finished_at: string;
   ms: number;
@@ -103,6 +108,8 @@ export async function runPipeline(opts: RunOptions): Promise<RunSummary> {
   let status: RunSummary['status'] = 'success';
   let exitCode = 0;
   let failure: string | undefined;
+  let rejectedInStaging = 0;
+  let lineage: LineageEmitter | undefined;
   try {
     lock = await acquireRunLock(() => db.reserve(), opts.lockTimeoutMs ?? 60_000,
       (holder) => logger.info(`waiting for ${holder} to finish…`));
@@ -116,13 +123,20 @@ export async function runPipeline(opts: RunOptions): Promise<RunSummary> {
       returning run_id`;
     runId = Number(run.run_id);
     logger.event({ event: 'run', run_id: runId, status: 'start', message: `run ${runId}: ${opts.command} on ${db.display}` });
+    const where = new URL(db.url);
+    lineage = lineageEmitter(process.env.OPENLINEAGE_FILE, {
+      namespace: `postgres://${where.hostname}:${where.port || 5432}`, db: where.pathname.slice(1) || 'postgres', warn: logger.warn,
+    });
+    lineage.run('START', runId);
     await applyProjectMigrations(lock.conn as never, db.url, project.migrationsDir);
 
     if (!opts.skipIngest && project.sources.length && opts.command !== 'run') {
       ingestSummary = await ingestStep(db, project, opts, runId, results);
     }
-    if (planned.length) {
-      const outcome = await buildNodes(db, project, compiled, graph, planned, opts, runId, threads, results, lock);
+    if (planned.length && opts.testsOnly) {
+      if ((await runTests(db, compiled, planned, opts, runId, results, true)) === 'error') status = 'error';
+    } else if (planned.length) {
+      const outcome = await buildNodes(db, project, compiled, graph, planned, opts, runId, threads, results, lock, lineage!);
       if (outcome === 'error') status = 'error';
       // the run lock went with its connection: stop before anything else runs unlocked
       if (!lock.held) throw new ConnectionLost(db.display, 'the connection holding the run lock closed');
@@ -132,6 +146,12 @@ export async function runPipeline(opts: RunOptions): Promise<RunSummary> {
       }
     }
     exitCode = status === 'success' ? 0 : 1;
+    if (planned.length && project.sources.length) {
+      // records that failed validation in this run's staging models (ingest counts its own)
+      const [counted] = await db.sql`select count(*)::int as n from staging.rejected_rows
+        where stage = 'staging' and rejected_at >= ${new Date(started)}`.catch(() => [{ n: 0 }]);
+      rejectedInStaging = counted.n;
+    }
   } catch (caught) {
     // a connection lost during ingest or bookkeeping is the same event as one lost during a node
     const e = lostConnection(caught, db.display) ?? caught;
@@ -143,9 +163,11 @@ export async function runPipeline(opts: RunOptions): Promise<RunSummary> {
   } finally {
     const summary: RunSummary = {
       run_id: runId, command: opts.command, status, exitCode, results, ingest: ingestSummary,
+      rejected_in_staging: rejectedInStaging,
       started_at: new Date(started).toISOString(), finished_at: new Date().toISOString(), ms: Date.now() - started,
     };
     writeRunResults(opts.projectDir, summary);
+    lineage?.run(status === 'success' ? 'COMPLETE' : 'FAIL', runId, failure);
     if (lock) {
       // without its session (lost), the run is recorded through the pool, which reconnects
       const record = () => finishBookkeeping((lock!.held ? lock!.conn : db.sql) as never, runId, status, results, failure);
@@ -201,8 +223,18 @@ async function readPrevious(sql: Database['sql']): Promise<Map<string, { run_id:
 }
 
 async function buildNodes(db: Database, project: Project, compiled: CompiledProject, graph: Graph, planned: string[],
-  opts: RunOptions, runId: number, threads: number, results: NodeResult[], lock: RunLock): Promise<'success' | 'error'> {
+  opts: RunOptions, runId: number, threads: number, results: NodeResult[], lock: RunLock,
+  lineage: LineageEmitter): Promise<'success' | 'error'> {
   const { logger } = opts;
+  // what a node reads, for lineage: the relations of its refs (through ephemeral models) and its sources
+  const lineageOf = (node: Node) => ({
+    name: node.name,
+    inputs: [...new Set([...inputsOf(node, compiled), ...node.sources.map((k) => {
+      const src = compiled.sources.get(k)!;
+      return `${src.schema}.${src.name}`;
+    })])],
+    output: `${node.config.schema}.${(node.config.alias as string) ?? node.name}`,
+  });
   const runnable = planned.filter((n) => !['ephemeral', 'test'].includes(compiled.nodes.get(n)!.config.materialized));
   const runGraph = collapseGraph(graph, new Set([...compiled.nodes.keys()].filter((n) =>
     !['ephemeral', 'test'].includes(compiled.nodes.get(n)!.config.materialized))));
@@ -221,6 +253,7 @@ async function buildNodes(db: Database, project: Project, compiled: CompiledProj
       const node = compiled.nodes.get(name)!;
       if (!lock.held) throw new ConnectionLost(db.display, 'the connection holding the run lock closed');
       logger.event({ event: 'node', run_id: runId, node: name, status: 'start' });
+      lineage.node('START', runId, lineageOf(node));
       const t0 = Date.now();
       let sql = sqlForRun(node, compiled, catalog, previous, opts, runId, false);
       const conn = sessions[worker].sql;
@@ -247,10 +280,13 @@ async function buildNodes(db: Database, project: Project, compiled: CompiledProj
         }
       } catch (caught) {
         const e = lostConnection(caught instanceof NodeSqlError ? caught.cause : caught, db.display) ?? caught;
+        if (caught instanceof NodeSqlError) runFiles.set(join(runDir, node.path), caught.sql + '\n');
         logger.event({ event: 'node', run_id: runId, node: name, status: 'error', ms: Date.now() - t0, message: describeFailure(node, e) });
+        lineage.node('FAIL', runId, { ...lineageOf(node), message: describeFailure(node, e) });
         throw e;
       }
       logger.event({ event: 'node', run_id: runId, node: name, status: 'success', ms: Date.now() - t0, rows: out.rows });
+      lineage.node('COMPLETE', runId, lineageOf(node));
       runFiles.set(join(runDir, node.path), out.sql + '\n');
       // later nodes in this run must see what this one left behind
       catalog.set(catalogKey(node.config.schema, (node.config.alias as string) ?? node.name), {
@@ -317,8 +353,11 @@ export function describeFailure(node: Node, error: unknown): string {
   let where = '';
   if (position && error instanceof NodeSqlError && error.statement) {
     const line = error.statement.slice(0, Number(position)).split('\n').length;
-    const text = error.statement.split('\n')[line - 1]?.trim();
-    where = `\n  at line ${line} of the compiled statement: ${text}`;
+    const text = error.statement.split('\n')[line - 1]?.trim() ?? '';
+    // the line of the model file, when the failing line appears there as written (once)
+    const source = node.file.text.split('\n');
+    const hits = text ? source.flatMap((l, i) => (l.trim() === text ? [i + 1] : [])) : [];
+    where = hits.length === 1 ? `\n  at ${node.path}:${hits[0]}: ${text}` : `\n  at line ${line} of the compiled statement: ${text}`;
   }
   const detail = (e as { detail?: string }).detail ? `\n  detail: ${(e as { detail?: string }).detail}` : '';
   const hint = (e as { hint?: string }).hint ? `\n  hint: ${(e as { hint?: string }).hint}` : '';
@@ -327,8 +366,8 @@ export function describeFailure(node: Node, error: unknown): string {
 }
 
 async function runTests(db: Database, compiled: CompiledProject, planned: string[], opts: RunOptions, runId: number,
-  results: NodeResult[]): Promise<'success' | 'error'> {
-  const built = new Set(results.filter((r) => r.status === 'success').map((r) => r.node));
+  results: NodeResult[], everythingBuilt = false): Promise<'success' | 'error'> {
+  const built = new Set(everythingBuilt ? planned : results.filter((r) => r.status === 'success').map((r) => r.node));
   const eligible = planned.filter((n) => built.has(n) || compiled.nodes.get(n)!.config.materialized === 'test'
     && compiled.nodes.get(n)!.refs.every((r) => built.has(r) || compiled.nodes.get(r)!.config.materialized === 'ephemeral'
       || !planned.includes(r)));
@@ -359,3 +398,21 @@ async function runTests(db: Database, compiled: CompiledProject, planned: string
 }
 
 export { relationOf, readColumns, existsSync };
+
+/** The relations a node reads through its refs, looking through ephemeral models to what they read. */
+function inputsOf(node: Node, compiled: CompiledProject, seen = new Set<string>()): string[] {
+  const out: string[] = [];
+  for (const ref of node.refs) {
+    if (seen.has(ref)) continue;
+    seen.add(ref);
+    const parent = compiled.nodes.get(ref)!;
+    if (parent.config.materialized === 'ephemeral') {
+      out.push(...inputsOf(parent, compiled, seen));
+      for (const k of parent.sources) {
+        const src = compiled.sources.get(k)!;
+        out.push(`${src.schema}.${src.name}`);
+      }
+    } else out.push(`${parent.config.schema}.${(parent.config.alias as string) ?? parent.name}`);
+  }
+  return out;
+}

@@ -12,7 +12,7 @@ export async function run(argv: string[], ctx: CommandContext, name: string): Pr
     : name === 'snapshot'
       ? { 'data-dir': 'string', 'full-refresh': 'boolean', threads: 'number', 'lock-timeout': 'number', select: 'string' }
       : { 'data-dir': 'string', select: 'string', exclude: 'string', 'full-refresh': 'boolean', threads: 'number',
-          'lock-timeout': 'number', 'skip-tests': 'boolean' };
+          'lock-timeout': 'number', 'skip-tests': 'boolean', 'skip-ingest': 'boolean', 'tests-only': 'boolean' };
   const args = parseArgs(argv, spec, name);
   if (args.positional.length) throw usageError(`unexpected argument "${args.positional[0]}" for "${name}"; selections go after --select`);
   const dataDir = str(args, 'data-dir');
@@ -28,6 +28,8 @@ export async function run(argv: string[], ctx: CommandContext, name: string): Pr
     threads: num(args, 'threads', 4, 1),
     lockTimeoutMs: num(args, 'lock-timeout', 60, 0) * 1000,
     skipTests: bool(args, 'skip-tests'),
+    skipIngest: bool(args, 'skip-ingest') || bool(args, 'tests-only'),
+    testsOnly: bool(args, 'tests-only'),
     logger: ctx.logger,
   });
   printSummary(summary);
@@ -43,7 +45,8 @@ export function printSummary(summary: Awaited<ReturnType<typeof runPipeline>>) {
   if (count('skipped')) parts.push(`${count('skipped')} skipped`);
   if (tests.length) parts.push(`${tests.length} tests: ${count('pass')} passed, ${count('warn')} warned, ${count('fail')} failed`);
   const ingest = summary.ingest as { rows?: number; rejected?: number; files?: unknown[] } | undefined;
-  if (ingest) parts.push(`ingested ${ingest.rows ?? 0} rows (${ingest.rejected ?? 0} rejected)`);
+  if (ingest) parts.push(`ingested ${ingest.rows ?? 0} rows (${ingest.rejected ?? 0} malformed)`);
+  if (summary.rejected_in_staging) parts.push(`${summary.rejected_in_staging} records failed validation (see staging.rejected_rows)`);
   parts.push(`${(summary.ms / 1000).toFixed(1)} s`);
   process.stdout.write(parts.join(', ') + '\n');
   for (const r of summary.results.filter((x) => x.status === 'error' || x.status === 'fail')) {
