@@ -279,7 +279,10 @@ describe('ingest: loading landing files into raw', function () {
       check (quantity <> 'boom'), _file text not null, _line bigint not null, _batch_id bigint not null,
       _loaded_at timestamptz not null default now())`);
     const dir = landing({ 'sales.csv': 'sale_id,customer_id,quantity\n1,1,1\n2,2,boom\n' });
-    await expectInputError(run(dir), /landing file "sales.csv" could not be loaded into raw.sales: .*check constraint/);
-    expect(await state()).to.deep.equal({ files: 0, sales: 0 });
+    // several times: the careful pass once lost the file's start to a race and reported 0 rows loaded
+    for (let i = 0; i < 12; i++) {
+      await expectInputError(run(dir), /landing file "sales.csv" could not be loaded into raw.sales: .*check constraint/);
+      expect(await state()).to.deep.equal({ files: 0, sales: 0 });
+    }
   });
 });

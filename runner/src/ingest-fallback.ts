@@ -67,8 +67,15 @@ export async function fallbackLoad(tx: Tx, plan: FilePlan, runId: number, h: Hel
   });
   try {
     const source = fs.createReadStream(file.path, { highWaterMark: 1 << 20 });
-    source.on('data', (chunk) => hash.update(chunk as Buffer));
-    await copyIn(tx, h.copy('text'), source, parser, toText);
+    // hash inside the pipeline: a 'data' listener on the source would start it flowing before the COPY
+    // is ready, and the chunks read meanwhile would be lost (a file recorded as loaded with rows missing)
+    const hasher = new Transform({
+      transform(chunk: Buffer, _enc, done) {
+        hash.update(chunk);
+        done(null, chunk);
+      },
+    });
+    await copyIn(tx, h.copy('text'), source, hasher, parser, toText);
     const counts = { rows, rejected: rejects.count };
     await h.finish(tx, plan, batchId, hash.digest('hex'), counts, rejects, runId);
     return counts;
