@@ -9,12 +9,16 @@ with sales as (
   select * from {{ref "stg_sales"}}
   {{#if is_incremental}}
   where _batch_id > {{prev.batch_id}}
-     or customer_id in {{changed_keys snapshot="dim_customer"}}
+  {{!-- two index scans (batch, customer) rather than one OR that scans every sale --}}
+  union
+  select * from {{ref "stg_sales"}}
+  where customer_id in {{changed_keys snapshot="dim_customer"}}
   {{/if}}
 ),
 
 customers as (
-  select * from {{ref "dim_customer"}} where customer_key <> -1
+  select * from {{ref "dim_customer"}}
+  where customer_key <> -1 and customer_id in (select customer_id from sales)
 ),
 
 first_versions as (

@@ -7,3 +7,12 @@
       migrations/0003-create-dim-customer.sql. --}}
 select customer_id, full_name, email, loyalty_tier, event_at, _batch_id
 from {{ref "int_customer_events"}}
+{{#if is_incremental}}
+{{!-- only the customers with records landed since the last run, with all of their events: the
+      snapshot recomputes each of their histories; the filter reaches the staging indexes --}}
+where customer_id in (
+  select customer_id from {{ref "stg_customers"}} where _batch_id > {{prev.batch_id}}
+  union
+  select customer_id from {{ref "stg_customers_updates"}} where _batch_id > {{prev.batch_id}}
+)
+{{/if}}

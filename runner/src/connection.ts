@@ -87,7 +87,9 @@ export async function connect(options: ConnectOptions): Promise<Database> {
     onclose: sessions.onclose,
     connect_timeout: 5,
     idle_timeout: 0,
-    connection: { application_name: 'sadp-runner', TimeZone: 'UTC', DateStyle: 'ISO', work_mem: '128MB' },
+    // random_page_cost 1.1 as for SSDs and cached data: with the default 4.0 a merge of 20k rows into a
+    // 1M-row table hashes the whole table (0.56 s) instead of probing its key index (0.13 s)
+    connection: { application_name: 'sadp-runner', TimeZone: 'UTC', DateStyle: 'ISO', work_mem: '128MB', random_page_cost: '1.1' },
     types: {
       // int8 comes back as a string by default; ids and counts here fit in a double
       bigint: { to: 20, from: [20], serialize: (x: unknown) => String(x), parse: (x: string) => Number(x) } as never,
