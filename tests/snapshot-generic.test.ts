@@ -38,7 +38,7 @@ select account, plan, seats, note from {{ref "current_plans"}}`,
       drop schema if exists landing cascade; create schema landing;
       create table landing.plans (account text, plan text, seats int, note text);
       insert into landing.plans values ('a', 'free', 1, 'x'), ('b', 'pro', 5, 'y')`);
-    await db.sql.unsafe('truncate meta.node_runs, meta.snapshot_changes').catch(() => {});
+    await db.sql.unsafe('truncate meta.node_runs, meta.node_state, meta.snapshot_changes').catch(() => {});
   });
 
   it('should create the table with a surrogate key and version rows at the run time without updated_at', async () => {

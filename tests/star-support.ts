@@ -44,7 +44,7 @@ export async function resetWarehouse(db: Database) {
   const tables = await db.sql`
     select format('%I.%I', schemaname, tablename) as t from pg_tables
     where schemaname in ('raw', 'staging', 'analytics')
-       or (schemaname = 'meta' and tablename in ('ingested_files', 'node_runs', 'snapshot_changes', 'runs'))`;
+       or (schemaname = 'meta' and tablename in ('ingested_files', 'node_runs', 'node_state', 'snapshot_changes', 'runs'))`;
   if (tables.length) await db.sql.unsafe(`truncate ${tables.map((r) => r.t).join(', ')} restart identity`);
 }
 

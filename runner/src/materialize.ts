@@ -62,17 +62,21 @@ export function templateContext(node: Node, sql: string, ctx: NodeRunContext, ex
 }
 
 /**
- * Runs one node's materialization in a single transaction on `conn`, and records its success in
- * `meta.node_runs` inside that same transaction, so that "this node succeeded in run N" is true exactly
- * when its changes are visible.
+ * Runs one node's materialization in a single transaction on `conn`. A node that reads only what is new
+ * since its last success (incremental, snapshot) records that success in `meta.node_state` inside the
+ * same transaction, so that its watermark moves exactly when its changes become visible. Every node's
+ * row in `meta.node_runs` is written with the run's bookkeeping at the end.
  */
 export async function materialize(conn: Conn, node: Node, sql: string, ctx: NodeRunContext,
   extra: Record<string, unknown> = {}): Promise<NodeOutcome> {
   const existing = ctx.catalog.get(catalogKey(node.config.schema, (node.config.alias as string | undefined) ?? node.name));
   const template = ctx.templates.get(node.config.materialized);
   if (!template) throw new Error(`no template for materialization "${node.config.materialized}"`);
-  const record = `insert into meta.node_runs (run_id, node, status, started_at) values (${ctx.runId}, ${literal(node.name)}, 'success', now())
-    on conflict (run_id, node) do update set status = 'success'`;
+  const watermarked = node.config.materialized === 'incremental' || node.config.materialized === 'snapshot';
+  const record = watermarked
+    ? `insert into meta.node_state (node, run_id) values (${literal(node.name)}, ${ctx.runId})
+    on conflict (node) do update set run_id = excluded.run_id, updated_at = now()`
+    : '';
   const render = (more: Record<string, unknown>) =>
     splitStatements(template(templateContext(node, sql, ctx, existing, { ...extra, ...more })));
 
@@ -80,7 +84,7 @@ export async function materialize(conn: Conn, node: Node, sql: string, ctx: Node
   if (!statements.some((s) => s.rows)) {
     // nothing to count (views): one round trip, one implicit transaction
     const ran = statements.map((s) => s.text.replace(/;\s*$/, '')).join(';\n');
-    const text = `${ran};\n${record}`;
+    const text = record ? `${ran};\n${record}` : ran;
     try {
       await conn.unsafe(text);
     } catch (e) {
@@ -90,7 +94,7 @@ export async function materialize(conn: Conn, node: Node, sql: string, ctx: Node
       statements = render({ recreate: true });
       const again = statements.map((s) => s.text.replace(/;\s*$/, '')).join(';\n');
       try {
-        await conn.unsafe(`${again};\n${record}`);
+        await conn.unsafe(record ? `${again};\n${record}` : again);
       } catch (e2) {
         throw attachSql(e2, again);
       }
@@ -107,7 +111,7 @@ export async function materialize(conn: Conn, node: Node, sql: string, ctx: Node
       const result = await conn.unsafe(s.text);
       if (s.rows) rows = (rows ?? 0) + (result.count ?? 0);
     }
-    await conn.unsafe(record);
+    if (record) await conn.unsafe(record);
     await conn.unsafe('commit');
   } catch (e) {
     await conn.unsafe('rollback').catch(() => {});

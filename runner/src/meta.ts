@@ -38,6 +38,12 @@ create table if not exists meta.ingested_files (
   run_id      bigint,
   loaded_at   timestamptz not null default clock_timestamp()
 );
+-- the last run in which each incremental model or snapshot succeeded: its watermark
+create table if not exists meta.node_state (
+  node        text primary key,
+  run_id      bigint not null,
+  updated_at  timestamptz not null default now()
+);
 create table if not exists meta.snapshot_changes (
   snapshot    text not null,
   key         text not null,

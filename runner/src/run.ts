@@ -187,13 +187,13 @@ async function finishBookkeeping(sql: Database['sql'], runId: number, status: st
   if (!runId) return;
   const rows = results.filter((r) => r.kind === 'model' && r.node !== 'run').map((r) => ({
     run_id: runId, node: r.node, status: r.status, ms: r.ms, rows: r.rows, message: r.message ?? null,
-    started_at: r.started_at ?? null,
+    started_at: r.started_at ?? null, finished_at: r.finished_at ?? new Date().toISOString(),
   }));
   for (let i = 0; i < rows.length; i += 1000) {
     const chunk = rows.slice(i, i + 1000);
-    await sql`insert into meta.node_runs ${sql(chunk, 'run_id', 'node', 'status', 'ms', 'rows', 'message', 'started_at')}
+    await sql`insert into meta.node_runs ${sql(chunk, 'run_id', 'node', 'status', 'ms', 'rows', 'message', 'started_at', 'finished_at')}
       on conflict (run_id, node) do update set status = excluded.status, ms = excluded.ms, rows = excluded.rows,
-        message = excluded.message, started_at = excluded.started_at, finished_at = clock_timestamp()`;
+        message = excluded.message, started_at = excluded.started_at, finished_at = excluded.finished_at`;
   }
   await sql`update meta.runs set status = ${status}, finished_at = clock_timestamp(), message = coalesce(${message ?? null}, message)
     where run_id = ${runId}`;
@@ -215,10 +215,9 @@ async function ingestStep(db: Database, project: Project, opts: RunOptions, runI
 /** The watermark of each node: the run in which it last succeeded, and the last batch landed by then. */
 async function readPrevious(sql: Database['sql']): Promise<Map<string, { run_id: number; batch_id: number }>> {
   const rows = await sql`
-    with last as (select node, max(run_id) as run_id from meta.node_runs where status = 'success' group by node)
-    select last.node, last.run_id,
-      coalesce((select max(batch_id) from meta.ingested_files f where f.run_id <= last.run_id), 0) as batch_id
-    from last`;
+    select state.node, state.run_id,
+      coalesce((select max(batch_id) from meta.ingested_files f where f.run_id <= state.run_id), 0) as batch_id
+    from meta.node_state as state`;
   return new Map(rows.map((r) => [r.node, { run_id: Number(r.run_id), batch_id: Number(r.batch_id) }]));
 }
 
