@@ -43,7 +43,7 @@ describe('dim_customer property: incremental equals a load of everything (fast-c
   this.timeout(900_000);
   let test: TestDatabase;
   let db: Database;
-  const runs = Number(process.env.SCD2_PROPERTY_RUNS ?? 150);
+  const runs = Number(process.env.SCD2_PROPERTY_RUNS ?? 200);
 
   before(async () => {
     test = await createDatabase();
