@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import postgres from 'postgres';
@@ -120,4 +120,3 @@ export async function salesFile(dir: string, rows: number, logger: Logger): Prom
 }
 
 export const tmp = (prefix: string) => mkdtempSync(join(os.tmpdir(), prefix));
-export { copyFileSync };

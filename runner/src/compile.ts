@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import Handlebars from 'handlebars';
-import { closest, didYouMean, templateError, projectError } from './errors.js';
+import { didYouMean, templateError, projectError } from './errors.js';
 import type { ModelFile, Project, TestDecl } from './project.js';
 import type { SourceTable } from './sources.js';
 import { ident } from './sql-text.js';
@@ -301,4 +301,3 @@ function injectCtes(sql: string, ctes: string[]): string {
   return `${lead}with ${ctes.join(',\n')}\n${rest}`;
 }
 
-export { closest };

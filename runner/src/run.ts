@@ -1,8 +1,7 @@
 import { join } from 'node:path';
-import { existsSync } from 'node:fs';
-import { compileProject, relationOf, renderModel, resolveSql, type CompiledProject, type Node } from './compile.js';
+import { compileProject, renderModel, resolveSql, type CompiledProject, type Node } from './compile.js';
 import { connect, type Database } from './connection.js';
-import { readCatalog, readColumns, catalogKey, type Catalog } from './catalog.js';
+import { readCatalog, catalogKey, type Catalog } from './catalog.js';
 import { buildGraph, collapseGraph, type Graph } from './graph.js';
 import { planNodes } from './select.js';
 import { loadProject, type Project } from './project.js';
@@ -396,7 +395,6 @@ async function runTests(db: Database, compiled: CompiledProject, planned: string
   return failed ? 'error' : 'success';
 }
 
-export { relationOf, readColumns, existsSync };
 
 /** The relations a node reads through its refs, looking through ephemeral models to what they read. */
 function inputsOf(node: Node, compiled: CompiledProject, seen = new Set<string>()): string[] {
