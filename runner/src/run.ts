@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { existsSync } from 'node:fs';
 import { compileProject, renderModel, resolveSql, type CompiledProject, type Node } from './compile.js';
 import { connect, type Database } from './connection.js';
 import { readCatalog, catalogKey, type Catalog } from './catalog.js';
@@ -11,7 +12,7 @@ import { applyProjectMigrations } from './migrate.js';
 import { loadTemplates } from './templates.js';
 import { materialize, NodeSqlError } from './materialize.js';
 import { schedule } from './scheduler.js';
-import { buildTests } from './datatests.js';
+import { batchChecks, buildTests, type DataTest } from './datatests.js';
 import { writeCompiled, writeChangedFiles, writeRunResults, targetDir } from './artifacts.js';
 import { UserError, redact } from './errors.js';
 import type { Logger } from './log.js';
@@ -374,24 +375,43 @@ async function runTests(db: Database, compiled: CompiledProject, planned: string
     const node = compiled.nodes.get(n)!;
     if (node.config.materialized === 'test') singular.set(n, resolveSql(node.rendered, node, compiled.nodes, compiled.sources));
   }
-  const tests = buildTests(eligible, compiled.nodes, loadTemplates('tests', opts.projectDir), singular);
+  const templates = loadTemplates('tests', opts.projectDir);
+  // a project's own template for a test kind is honoured as written, one query per test
+  const overridden = (kind: string) => existsSync(join(opts.projectDir, 'macros', 'tests', `${kind}.sql`));
+  const tests = buildTests(eligible, compiled.nodes, templates, singular, overridden);
+  const { batches, rest } = batchChecks(tests, templates);
   let failed = false;
-  await Promise.all(tests.map(async (t) => {
+  const report = (t: DataTest, failures: number, ms: number) => {
+    const status = failures === 0 ? 'pass' : t.severity === 'warn' ? 'warn' : 'fail';
+    if (status === 'fail') failed = true;
+    const message = failures ? `${failures} failing row(s); query: ${t.sql.replace(/\s+/g, ' ').trim()}` : undefined;
+    results.push({ node: t.name, kind: 'test', status, ms, rows: failures, message });
+    opts.logger.event({ event: 'test', run_id: runId, node: t.name, status, ms, rows: failures, message });
+  };
+  const broken = (t: DataTest, e: unknown, ms: number) => {
+    failed = true;
+    const message = `test "${t.name}" on model "${t.model}" could not run: ${(e as Error).message}`;
+    results.push({ node: t.name, kind: 'test', status: 'fail', ms, rows: null, message });
+    opts.logger.event({ event: 'test', run_id: runId, node: t.name, status: 'fail', message });
+  };
+  const batched = batches.map(async (b) => {
+    const t0 = Date.now();
+    try {
+      const [counts] = await db.sql.unsafe(b.sql);
+      b.tests.forEach((t, i) => report(t, Number(counts[`check_${i}`]), Date.now() - t0));
+    } catch (e) {
+      b.tests.forEach((t) => broken(t, e, Date.now() - t0));
+    }
+  });
+  await Promise.all([...batched, ...rest.map(async (t) => {
     const t0 = Date.now();
     try {
       const [{ failures }] = await db.sql.unsafe(`select count(*)::int as failures from (\n${t.sql.replace(/;\s*$/, '')}\n) as test`);
-      const status = failures === 0 ? 'pass' : t.severity === 'warn' ? 'warn' : 'fail';
-      if (status === 'fail') failed = true;
-      const message = failures ? `${failures} failing row(s); query: ${t.sql.replace(/\s+/g, ' ').trim()}` : undefined;
-      results.push({ node: t.name, kind: 'test', status, ms: Date.now() - t0, rows: failures, message });
-      opts.logger.event({ event: 'test', run_id: runId, node: t.name, status, ms: Date.now() - t0, rows: failures, message });
+      report(t, failures, Date.now() - t0);
     } catch (e) {
-      failed = true;
-      const message = `test "${t.name}" on model "${t.model}" could not run: ${(e as Error).message}`;
-      results.push({ node: t.name, kind: 'test', status: 'fail', ms: Date.now() - t0, rows: null, message });
-      opts.logger.event({ event: 'test', run_id: runId, node: t.name, status: 'fail', message });
+      broken(t, e, Date.now() - t0);
     }
-  }));
+  })]);
   return failed ? 'error' : 'success';
 }
 
