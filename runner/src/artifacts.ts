@@ -44,7 +44,11 @@ export function writeCompiled(projectDir: string, compiled: CompiledProject, gra
   const files = new Map<string, string>();
   for (const node of compiled.nodes.values()) files.set(join(target, 'compiled', node.path), compiledSql(node, compiled) + '\n');
   writeChangedFiles(files);
-  writeFile(join(target, 'manifest.json'), JSON.stringify(manifestOf(compiled, graph), null, 2));
+  writeManifest(projectDir, compiled, graph);
+}
+
+export function writeManifest(projectDir: string, compiled: CompiledProject, graph: Graph) {
+  writeFile(join(targetDir(projectDir), 'manifest.json'), JSON.stringify(manifestOf(compiled, graph), null, 2));
 }
 
 /** Writes each file whose content differs from what is on disk (each folder made once). */

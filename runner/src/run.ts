@@ -13,7 +13,7 @@ import { loadTemplates } from './templates.js';
 import { materialize, NodeSqlError } from './materialize.js';
 import { schedule } from './scheduler.js';
 import { batchChecks, buildTests, type DataTest } from './datatests.js';
-import { writeCompiled, writeChangedFiles, writeRunResults, targetDir } from './artifacts.js';
+import { writeManifest, writeChangedFiles, writeRunResults, targetDir } from './artifacts.js';
 import { UserError, redact } from './errors.js';
 import type { Logger } from './log.js';
 import { ident } from './sql-text.js';
@@ -88,7 +88,9 @@ export async function runPipeline(opts: RunOptions): Promise<RunSummary> {
   const started = Date.now();
   const { project, compiled, graph } = prepare(opts.projectDir, logger);
   const planned = opts.command === 'ingest' ? [] : planNodes(compiled.nodes, graph, selectionFor(opts), opts.exclude);
-  writeCompiled(opts.projectDir, compiled, graph);
+  // the manifest, for docs and Airflow; the SQL each node ran goes to target/run/ (`compile` writes
+  // target/compiled/ for every model)
+  writeManifest(opts.projectDir, compiled, graph);
   const threads = Math.max(1, opts.threads ?? 4);
   const db = opts.db ?? await connect({ projectDir: opts.projectDir, databaseUrl: opts.databaseUrl, logger, max: threads + 2 })
     .catch((e: unknown) => {
