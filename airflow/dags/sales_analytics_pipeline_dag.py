@@ -73,8 +73,8 @@ with DAG(
     dim_store >> data_tests
     fact_sales >> data_tests
     int_customer_events >> dim_customer
-    stg_customers >> int_customer_events
-    stg_customers_updates >> int_customer_events
+    stg_customers >> [dim_customer, int_customer_events]
+    stg_customers_updates >> [dim_customer, int_customer_events]
     stg_products >> dim_product
     stg_sales >> [dim_date, fact_sales]
     stg_stores >> dim_store

@@ -219,6 +219,12 @@ export function compileProject(project: Project, ctx: RenderContext = compileCon
     const props = project.props.get(file.name);
     const out = renderModel(hb, file, ctx, templates);
     warnings.push(...out.warnings);
+    if (file.text.includes('is_incremental') && !ctx.is_incremental) {
+      // refs used only in the incremental branch are dependencies too: render that branch for its refs
+      const other = renderModel(hb, file, { ...ctx, is_incremental: true }, templates);
+      for (const ref of other.refs) if (!out.refs.includes(ref)) out.refs.push(ref);
+      for (const src of other.sources) if (!out.sources.includes(src)) out.sources.push(src);
+    }
     const config = normaliseConfig({ ...file.defaults, ...(props?.config ?? {}), ...out.config }, file);
     if (!config.enabled) continue;
     nodes.set(file.name, {
