@@ -50,12 +50,3 @@ export async function readCatalog(sql: Sql, schemas: string[]): Promise<Catalog>
   }
   return out;
 }
-
-/** Columns of one relation, for the nodes that need them after the catalog was read (rare). */
-export async function readColumns(sql: Sql, schema: string, name: string): Promise<string[]> {
-  const rows = await sql`
-    select a.attname::text as name from pg_attribute a
-    where a.attrelid = to_regclass(${`"${schema.replace(/"/g, '""')}"."${name.replace(/"/g, '""')}"`}) and a.attnum > 0 and not a.attisdropped
-    order by a.attnum`;
-  return rows.map((r) => r.name);
-}
