@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { existsSync } from 'node:fs';
 import { compileProject, renderModel, resolveSql, type CompiledProject, type Node } from './compile.js';
 import { connect, type Database } from './connection.js';
-import { readCatalog, catalogKey, type Catalog } from './catalog.js';
+import { readCatalog, catalogKey, type Relation } from './catalog.js';
 import { buildGraph, collapseGraph, type Graph } from './graph.js';
 import { planNodes } from './select.js';
 import { loadProject, type Project } from './project.js';
@@ -256,12 +256,13 @@ async function buildNodes(db: Database, project: Project, compiled: CompiledProj
       logger.event({ event: 'node', run_id: runId, node: name, status: 'start' });
       lineage.node('START', runId, lineageOf(node));
       const t0 = Date.now();
-      let sql = sqlForRun(node, compiled, catalog, previous, opts, runId, false);
       const conn = sessions[worker].sql;
       const existing = catalog.get(catalogKey(node.config.schema, (node.config.alias as string) ?? node.name));
+      // what the node saw when it last succeeded; nothing when it is rebuilt from scratch
+      const prev = existing && !opts.fullRefresh ? previous.get(name) ?? { run_id: 0, batch_id: 0 } : { run_id: 0, batch_id: 0 };
+      let sql = sqlForRun(node, compiled, existing, prev, opts, runId, false);
       let out;
       try {
-        const prev = existing && !opts.fullRefresh ? previous.get(name) ?? { run_id: 0, batch_id: 0 } : { run_id: 0, batch_id: 0 };
         let extra: Record<string, unknown> = { prev };
         if (node.config.materialized === 'snapshot') {
           const described = await conn.unsafe(`select * from (\n${sql.replace(/;\s*$/, '')}\n) as described limit 0`);
@@ -276,7 +277,7 @@ async function buildNodes(db: Database, project: Project, compiled: CompiledProj
           const code = e instanceof NodeSqlError ? (e.cause as { code?: string })?.code : undefined;
           if (!code?.startsWith('22')) throw e;
           logger.info(`${name}: a value failed a fast cast (${(e as Error).message}); building again with per-row parsing`);
-          sql = sqlForRun(node, compiled, catalog, previous, opts, runId, true);
+          sql = sqlForRun(node, compiled, existing, prev, opts, runId, true);
           out = await materialize(conn as never, node, sql, nodeCtx, extra);
         }
       } catch (caught) {
@@ -333,11 +334,9 @@ async function buildNodes(db: Database, project: Project, compiled: CompiledProj
   }
 }
 
-function sqlForRun(node: Node, compiled: CompiledProject, catalog: Catalog, previous: Map<string, { run_id: number; batch_id: number }>,
+function sqlForRun(node: Node, compiled: CompiledProject, existing: Relation | undefined, prev: { run_id: number; batch_id: number },
   opts: RunOptions, runId: number, safe: boolean): string {
-  const existing = catalog.get(catalogKey(node.config.schema, (node.config.alias as string) ?? node.name));
   const incremental = ['incremental', 'snapshot'].includes(node.config.materialized) && existing?.kind === 'table' && !opts.fullRefresh;
-  const prev = existing && !opts.fullRefresh ? previous.get(node.name) ?? { run_id: 0, batch_id: 0 } : { run_id: 0, batch_id: 0 };
   const ctx = { is_incremental: incremental, prev, run_id: runId, full_refresh: Boolean(opts.fullRefresh), vars: {}, safe };
   const needsRender = safe || incremental || node.file.text.includes('prev') || node.file.text.includes('run_id');
   const rendered = needsRender ? renderModel(compiled.hb, node.file, ctx, compiled.templates).rendered : node.rendered;
