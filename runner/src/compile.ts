@@ -3,7 +3,7 @@ import Handlebars from 'handlebars';
 import { didYouMean, templateError, projectError } from './errors.js';
 import type { ModelFile, Project, TestDecl } from './project.js';
 import type { SourceTable } from './sources.js';
-import { ident } from './sql-text.js';
+import { ident, sqlHelpers } from './sql-text.js';
 import { compileTemplate as parseTemplate, type Render } from './template-engine.js';
 
 export type Materialization = 'view' | 'table' | 'incremental' | 'ephemeral' | 'snapshot' | 'test';
@@ -120,11 +120,7 @@ export function createEnvironment(project: Project): typeof Handlebars {
     throw templateError(`unknown helper or variable "${options.name}" in ${state?.file.path ?? 'a template'}${locOf(options)}` +
       `${didYouMean(options.name, [...Object.keys(hb.helpers), 'this', 'is_incremental'])}`);
   });
-  hb.registerHelper('quote', (value: unknown) => `'${String(value).replace(/'/g, "''")}'`);
-  hb.registerHelper('ident', (value: unknown) => ident(String(value)));
-  hb.registerHelper('join', (list: unknown, sep: unknown) =>
-    (Array.isArray(list) ? list : String(list).split(',').map((s) => s.trim())).join(typeof sep === 'string' ? sep : ', '));
-  hb.registerHelper('eq', (a: unknown, b: unknown) => a === b);
+  hb.registerHelper({ quote: sqlHelpers.literal, ident: sqlHelpers.ident, join: sqlHelpers.join, eq: sqlHelpers.eq });
   hb.registerHelper('concat', (...parts: unknown[]) => parts.slice(0, -1).map(String).join(''));
   hb.registerHelper('var', (name: unknown, ...rest: unknown[]) => {
     const options = rest.pop() as Handlebars.HelperOptions;

@@ -20,3 +20,13 @@ export function literal(text: string): string {
   const body = text.replace(/'/g, "''");
   return text.includes('\\') ? `E'${body.replace(/\\/g, '\\\\')}'` : `'${body}'`;
 }
+
+/** Helpers that model templates and the runner's own SQL templates share. */
+export const sqlHelpers = {
+  ident: (value: unknown) => ident(String(value)),
+  literal: (value: unknown) => literal(String(value)),
+  /** A list (or a comma-separated string) joined by `sep`, ", " by default. */
+  join: (list: unknown, sep: unknown) =>
+    (Array.isArray(list) ? list : String(list).split(',').map((s) => s.trim())).join(typeof sep === 'string' ? sep : ', '),
+  eq: (a: unknown, b: unknown) => a === b,
+};

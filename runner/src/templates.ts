@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Handlebars from 'handlebars';
-import { ident } from './sql-text.js';
+import { sqlHelpers } from './sql-text.js';
 import { compileTemplate, type Render } from './template-engine.js';
 
 /** The runner's own files (templates) live beside `runner/src`, both in the source tree and under dist/. */
@@ -20,10 +20,7 @@ export type TemplateSet = Map<string, Render>;
  */
 export function loadTemplates(kind: string, projectDir?: string): TemplateSet {
   const hb = Handlebars.create();
-  hb.registerHelper('ident', (v: unknown) => ident(String(v)));
-  hb.registerHelper('join', (list: unknown, sep: unknown) => (list as unknown[]).join(typeof sep === 'string' ? sep : ', '));
-  hb.registerHelper('eq', (a: unknown, b: unknown) => a === b);
-  hb.registerHelper('literal', (v: unknown) => `'${String(v).replace(/'/g, "''")}'`);
+  hb.registerHelper({ ...sqlHelpers });
   const dirs = [join(runnerRoot, 'templates', kind)];
   if (projectDir) dirs.push(join(projectDir, 'macros', kind));
   const sources = new Map<string, string>();
