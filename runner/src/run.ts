@@ -1,5 +1,4 @@
 import { join } from 'node:path';
-import { existsSync } from 'node:fs';
 import { compileProject, renderModel, resolveSql, type CompiledProject, type Node } from './compile.js';
 import { connect, type Database } from './connection.js';
 import { readCatalog, catalogKey, type Relation } from './catalog.js';
@@ -378,8 +377,7 @@ async function runTests(db: Database, compiled: CompiledProject, planned: string
   }
   const templates = loadTemplates('tests', opts.projectDir);
   // a project's own template for a test kind is honoured as written, one query per test
-  const overridden = (kind: string) => existsSync(join(opts.projectDir, 'macros', 'tests', `${kind}.sql`));
-  const tests = buildTests(eligible, compiled.nodes, templates, singular, overridden);
+  const tests = buildTests(eligible, compiled.nodes, templates, singular, (kind) => templates.fromProject?.has(kind) ?? false);
   const { batches, rest } = batchChecks(tests, templates);
   let failed = false;
   const report = (t: DataTest, failures: number, ms: number) => {

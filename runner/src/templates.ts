@@ -12,7 +12,10 @@ export const runnerRoot = (() => {
   return join(dir, 'runner');
 })();
 
-export type TemplateSet = Map<string, Render>;
+export type TemplateSet = Map<string, Render> & {
+  /** Names the project's `macros/<kind>/` supplied, overriding the runner's template. */
+  fromProject?: Set<string>;
+};
 
 /**
  * Loads the SQL templates of a kind (`materializations`, `tests`): the runner's, then the project's
@@ -24,11 +27,15 @@ export function loadTemplates(kind: string, projectDir?: string): TemplateSet {
   const dirs = [join(runnerRoot, 'templates', kind)];
   if (projectDir) dirs.push(join(projectDir, 'macros', kind));
   const sources = new Map<string, string>();
-  for (const dir of dirs) {
-    if (!existsSync(dir)) continue;
-    for (const f of readdirSync(dir).filter((f) => f.endsWith('.sql'))) sources.set(basename(f, '.sql'), readFileSync(join(dir, f), 'utf8'));
-  }
-  const out: TemplateSet = new Map();
+  const fromProject = new Set<string>();
+  dirs.forEach((dir, i) => {
+    if (!existsSync(dir)) return;
+    for (const f of readdirSync(dir).filter((f) => f.endsWith('.sql'))) {
+      sources.set(basename(f, '.sql'), readFileSync(join(dir, f), 'utf8'));
+      if (i > 0) fromProject.add(basename(f, '.sql'));
+    }
+  });
+  const out: TemplateSet = Object.assign(new Map<string, Render>(), { fromProject });
   for (const [name, text] of sources) {
     hb.registerPartial(name, text);
     out.set(name, compileTemplate(hb, text));
