@@ -39,7 +39,8 @@ commands:
   bench          the benchmarks
 
 common flags: --project-dir DIR, --database-url URL (default: $DATABASE_URL, else an embedded PostgreSQL)
-build flags:  --data-dir DIR --select S --exclude S --full-refresh --threads N --lock-timeout SECONDS`;
+build flags:  --data-dir DIR --select S --exclude S --full-refresh --threads N --lock-timeout SECONDS
+              --skip-tests --skip-ingest --tests-only --full-tests (check every row, not only the rows a merge wrote)`;
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;

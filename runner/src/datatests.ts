@@ -12,8 +12,19 @@ export interface DataTest {
   severity: 'error' | 'warn';
   sql: string;
   /** For the column tests that can share one scan of their model (see column_checks.sql). */
-  check?: { relation: string; kind: string; column: string; values?: unknown[]; to_relation?: unknown; field?: unknown };
+  check?: { relation: string; kind: string; column: string; values?: unknown[]; to_relation?: unknown; field?: unknown;
+    scope_xid?: string };
+  /** relationships: the model and column the test points at. */
+  parent?: { model: string; field: string };
+  /** Set when the test checks only the rows one transaction wrote (its xmin), not the whole model. */
+  scopeXid?: string;
 }
+
+/** The kinds whose shipped templates can check only the rows a run wrote (see scopeOf in run.ts). */
+export const scopable = new Set(['not_null', 'accepted_values', 'unique', 'relationships', 'scd2_valid']);
+
+/** Decides, per test, whether it checks only the rows of one transaction (returns that xid). */
+export type ScopeOf = (test: { name: string; model: string; kind: string; parent?: { model: string; field: string } }) => string | undefined;
 
 /** Kinds whose test is a predicate on one row of the model: several of them share one scan. */
 const batchable = new Set(['not_null', 'accepted_values', 'relationships']);
@@ -31,23 +42,27 @@ export function batchChecks(tests: DataTest[], templates: TemplateSet): { batche
   const byModel = new Map<string, DataTest[]>();
   const rest: DataTest[] = [];
   for (const t of tests) {
-    if (template && t.check) byModel.set(t.model, [...(byModel.get(t.model) ?? []), t]);
+    // one scan per model and scope: the rows a run wrote, or all of them
+    const key = `${t.model}\u0000${t.scopeXid ?? ''}`;
+    if (template && t.check) byModel.set(key, [...(byModel.get(key) ?? []), t]);
     else rest.push(t);
   }
   const batches: CheckBatch[] = [];
-  for (const [model, group] of byModel) {
+  for (const group of byModel.values()) {
     if (group.length < 2) {
       rest.push(...group);
       continue;
     }
-    batches.push({ model, tests: group, sql: template!({ relation: group[0].check!.relation, checks: group.map((t) => t.check) }) });
+    batches.push({ model: group[0].model, tests: group,
+      sql: template!({ relation: group[0].check!.relation, checks: group.map((t) => t.check), scope_xid: group[0].scopeXid }) });
   }
   return { batches, rest };
 }
 
 /** Renders the declared tests of the given models into queries returning failing rows. */
 export function buildTests(names: string[], nodes: Map<string, Node>, templates: TemplateSet,
-  singular: Map<string, string>, templateOverridden: (kind: string) => boolean = () => false): DataTest[] {
+  singular: Map<string, string>, templateOverridden: (kind: string) => boolean = () => false,
+  scopeOf: ScopeOf = () => undefined): DataTest[] {
   const out: DataTest[] = [];
   for (const name of names) {
     const node = nodes.get(name)!;
@@ -63,20 +78,26 @@ export function buildTests(names: string[], nodes: Map<string, Node>, templates:
         throw projectError(`unknown test "${t.kind}" on model "${name}" (${node.path})${didYouMean(t.kind, templates.keys())}`);
       }
       const args: Record<string, unknown> = { ...t.args };
+      let parent: DataTest['parent'];
       if (t.kind === 'relationships') {
-        const to = String(args.to ?? '').replace(/^ref\(['"]?|['"]?\)$/g, '');
+        const to = relationshipTarget(args);
         const target = nodes.get(to);
         if (!target) throw projectError(`test relationships on "${name}.${t.column}" refers to unknown model "${to}"${didYouMean(to, nodes.keys())}`);
         args.to_relation = relationOf(target);
-        args.field = ident(String(args.field ?? t.column));
+        parent = { model: to, field: String(args.field ?? t.column) };
+        args.field = ident(parent.field);
       }
+      const testName = [t.kind, name, t.column].filter(Boolean).join('_');
+      const scopeXid = scopable.has(t.kind) && !templateOverridden(t.kind)
+        ? scopeOf({ name: testName, model: name, kind: t.kind, parent }) : undefined;
+      if (scopeXid) args.scope_xid = scopeXid;
       for (const k of ['unique_key', 'valid_from', 'valid_to', 'current_flag']) {
         if (typeof args[k] === 'string') args[k] = ident(args[k] as string);
       }
       const context = { relation: relationOf(node), column: t.column ? ident(t.column) : undefined, column_name: t.column, ...args };
       const sql = template(context);
       out.push({
-        name: [t.kind, name, t.column].filter(Boolean).join('_'),
+        name: testName,
         model: name,
         kind: t.kind,
         severity: t.severity,
@@ -84,8 +105,34 @@ export function buildTests(names: string[], nodes: Map<string, Node>, templates:
         check: batchable.has(t.kind) && t.column && !templateOverridden(t.kind)
           ? { ...context, kind: t.kind, column: ident(t.column), values: args.values as unknown[] | undefined }
           : undefined,
+        parent,
+        scopeXid,
       });
     }
   }
   return out;
+}
+
+/** The model a relationships test points at: `to: dim_customer` or `to: ref('dim_customer')`. */
+export function relationshipTarget(args: Record<string, unknown>): string {
+  return String(args.to ?? '').replace(/^ref\(['"]?|['"]?\)$/g, '');
+}
+
+/**
+ * The columns of each model that relationships tests point at: its builds record whether they took any
+ * of those values away (meta.key_removals), which decides whether a child's test may check only new rows.
+ */
+export function watchedColumns(nodes: Map<string, Node>): Map<string, string[]> {
+  const out = new Map<string, Set<string>>();
+  for (const node of nodes.values()) {
+    for (const t of node.tests) {
+      if (t.kind !== 'relationships') continue;
+      const to = relationshipTarget(t.args ?? {});
+      if (!nodes.has(to)) continue;
+      const fields = out.get(to) ?? new Set<string>();
+      fields.add(String(t.args?.field ?? t.column));
+      out.set(to, fields);
+    }
+  }
+  return new Map([...out].map(([k, v]) => [k, [...v].sort()]));
 }

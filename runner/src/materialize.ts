@@ -9,6 +9,11 @@ export interface NodeOutcome {
   rows: number | null;
   /** The statements that ran, for target/run/ and error messages. */
   sql: string;
+  /**
+   * The transaction id that wrote an incremental or snapshot node's rows (their xmin): the data tests
+   * of a run may check only those rows. Absent for everything else.
+   */
+  xid?: string;
 }
 
 type Conn = {
@@ -20,6 +25,8 @@ export interface NodeRunContext {
   fullRefresh: boolean;
   catalog: Catalog;
   templates: TemplateSet;
+  /** Per node, the columns that relationships tests point at (see key_removals.sql). */
+  watched?: Map<string, string[]>;
 }
 
 const asList = (v: unknown): string[] =>
@@ -57,6 +64,9 @@ export function templateContext(node: Node, sql: string, ctx: NodeRunContext, ex
     reject_column: node.config.reject_column,
     reject_source: node.config.reject_source ?? node.name,
     node_literal: literal(node.name),
+    watched: (ctx.watched?.get(node.name) ?? []).map((name, i) => ({
+      name, quoted: ident(name), temp: `${alias.slice(0, 30)}__sadp_gone_${ctx.runId}_${i}`,
+    })),
     ...extra,
   };
 }
@@ -73,10 +83,20 @@ export async function materialize(conn: Conn, node: Node, sql: string, ctx: Node
   const template = ctx.templates.get(node.config.materialized);
   if (!template) throw new Error(`no template for materialization "${node.config.materialized}"`);
   const watermarked = node.config.materialized === 'incremental' || node.config.materialized === 'snapshot';
-  const record = watermarked
-    ? `insert into meta.node_state (node, run_id) values (${literal(node.name)}, ${ctx.runId})
-    on conflict (node) do update set run_id = excluded.run_id, updated_at = now()`
-    : '';
+  const stored = watermarked || node.config.materialized === 'table';
+  const records = [];
+  if (watermarked) {
+    records.push(`insert into meta.node_state (node, run_id) values (${literal(node.name)}, ${ctx.runId})
+    on conflict (node) do update set run_id = excluded.run_id, updated_at = now()`);
+  }
+  if (stored && !ctx.watched?.get(node.name)?.length) {
+    // a build no relationships test watched: nobody knows what it removed (see key_removals.sql)
+    records.push(`insert into meta.key_removals (node, run_id, field, removed) values (${literal(node.name)}, ${ctx.runId}, '', null)
+    on conflict do nothing`);
+  }
+  const record = records.join(';\n');
+  // the rows this node writes carry this transaction's id: the run's tests may check just those
+  const tracked = watermarked && Boolean(existing) && !ctx.fullRefresh;
   const render = (more: Record<string, unknown>) =>
     splitStatements(template(templateContext(node, sql, ctx, existing, { ...extra, ...more })));
 
@@ -103,9 +123,14 @@ export async function materialize(conn: Conn, node: Node, sql: string, ctx: Node
     return { rows: null, sql: ran };
   }
   let rows: number | null = null;
+  let xid: string | undefined;
   const ran: string[] = [];
   await conn.unsafe('begin');
   try {
+    if (tracked) {
+      const [row] = await conn.unsafe(`select (pg_current_xact_id()::text::bigint % 4294967296)::text as xid`) as unknown as { xid: string }[];
+      xid = row.xid;
+    }
     for (const s of statements) {
       ran.push(s.text);
       const result = await conn.unsafe(s.text);
@@ -117,7 +142,7 @@ export async function materialize(conn: Conn, node: Node, sql: string, ctx: Node
     await conn.unsafe('rollback').catch(() => {});
     throw attachSql(e, ran.join(';\n--\n'), ran[ran.length - 1]);
   }
-  return { rows, sql: ran.join(';\n') };
+  return { rows, sql: ran.join(';\n'), xid };
 }
 
 export class NodeSqlError extends Error {

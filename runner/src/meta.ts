@@ -55,6 +55,24 @@ create table if not exists meta.snapshot_changes (
   run_id      bigint not null
 );
 create index if not exists snapshot_changes_run on meta.snapshot_changes (snapshot, run_id);
+-- the last outcome of each data test: a test that passed may next check only the rows a run wrote
+create table if not exists meta.test_state (
+  test        text primary key,
+  model       text not null,
+  status      text not null,
+  run_id      bigint not null,
+  scope       text not null,
+  updated_at  timestamptz not null default now()
+);
+-- what each build of a relation that relationships tests point at did to the referenced columns:
+-- removed = how many values it took away (NULL: unknown). Written in the build's own transaction.
+create table if not exists meta.key_removals (
+  node        text not null,
+  run_id      bigint not null,
+  field       text not null,
+  removed     bigint,
+  primary key (node, run_id, field)
+);
 `;
 
 export async function ensureMeta(sql: Sql): Promise<void> {

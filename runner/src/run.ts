@@ -11,7 +11,7 @@ import { applyProjectMigrations } from './migrate.js';
 import { loadTemplates } from './templates.js';
 import { materialize, NodeSqlError } from './materialize.js';
 import { schedule } from './scheduler.js';
-import { batchChecks, buildTests, type DataTest } from './datatests.js';
+import { batchChecks, buildTests, watchedColumns, type DataTest } from './datatests.js';
 import { writeManifest, writeChangedFiles, writeRunResults, targetDir } from './artifacts.js';
 import { UserError, redact } from './errors.js';
 import type { Logger } from './log.js';
@@ -35,6 +35,8 @@ export interface RunOptions {
   skipIngest?: boolean;
   /** Run the data tests of the selected models against what is built, building nothing. */
   testsOnly?: boolean;
+  /** Check every row, even where a test could check only the rows this run wrote. */
+  fullTests?: boolean;
   logger: Logger;
   /** An already open database (tests, bench); otherwise `connect` is used and closed at the end. */
   db?: Database;
@@ -51,6 +53,8 @@ export interface NodeResult {
   started_at?: string;
   finished_at?: string;
   thread?: number;
+  /** Data tests: 'changed rows' when the test checked only the rows this run wrote. */
+  scope?: 'all rows' | 'changed rows';
 }
 
 export interface RunSummary {
@@ -111,6 +115,7 @@ export async function runPipeline(opts: RunOptions): Promise<RunSummary> {
   let failure: string | undefined;
   let rejectedInStaging = 0;
   let lineage: LineageEmitter | undefined;
+  const written: Written = { xids: new Map(), previous: new Map() };
   try {
     lock = await acquireRunLock(() => db.reserve(), opts.lockTimeoutMs ?? 60_000,
       (holder) => logger.info(`waiting for ${holder} to finish…`));
@@ -135,14 +140,14 @@ export async function runPipeline(opts: RunOptions): Promise<RunSummary> {
       ingestSummary = await ingestStep(db, project, opts, runId, results);
     }
     if (planned.length && opts.testsOnly) {
-      if ((await runTests(db, compiled, planned, opts, runId, results, true)) === 'error') status = 'error';
+      if ((await runTests(db, compiled, planned, opts, runId, results, written, true)) === 'error') status = 'error';
     } else if (planned.length) {
-      const outcome = await buildNodes(db, project, compiled, graph, planned, opts, runId, threads, results, lock, lineage!);
+      const outcome = await buildNodes(db, project, compiled, graph, planned, opts, runId, threads, results, lock, lineage!, written);
       if (outcome === 'error') status = 'error';
       // the run lock went with its connection: stop before anything else runs unlocked
       if (!lock.held) throw new ConnectionLost(db.display, 'the connection holding the run lock closed');
       if (!opts.skipTests && opts.command !== 'ingest') {
-        const testOutcome = await runTests(db, compiled, planned, opts, runId, results);
+        const testOutcome = await runTests(db, compiled, planned, opts, runId, results, written);
         if (testOutcome === 'error') status = 'error';
       }
     }
@@ -214,6 +219,14 @@ async function ingestStep(db: Database, project: Project, opts: RunOptions, runI
 }
 
 /** The watermark of each node: the run in which it last succeeded, and the last batch landed by then. */
+/** What this run's builds leave for its data tests. */
+interface Written {
+  /** Incremental and snapshot nodes merged (not rebuilt) in this run: the xid of their transaction. */
+  xids: Map<string, string>;
+  /** Each watermarked node's last success before this run. */
+  previous: Map<string, { run_id: number; batch_id: number }>;
+}
+
 async function readPrevious(sql: Database['sql']): Promise<Map<string, { run_id: number; batch_id: number }>> {
   const rows = await sql`
     select state.node, state.run_id,
@@ -224,7 +237,7 @@ async function readPrevious(sql: Database['sql']): Promise<Map<string, { run_id:
 
 async function buildNodes(db: Database, project: Project, compiled: CompiledProject, graph: Graph, planned: string[],
   opts: RunOptions, runId: number, threads: number, results: NodeResult[], lock: RunLock,
-  lineage: LineageEmitter): Promise<'success' | 'error'> {
+  lineage: LineageEmitter, written: Written): Promise<'success' | 'error'> {
   const { logger } = opts;
   // what a node reads, for lineage: the relations of its refs (through ephemeral models) and its sources
   const lineageOf = (node: Node) => ({
@@ -240,6 +253,8 @@ async function buildNodes(db: Database, project: Project, compiled: CompiledProj
     !['ephemeral', 'test'].includes(compiled.nodes.get(n)!.config.materialized))));
   const schemas = [...new Set(runnable.map((n) => compiled.nodes.get(n)!.config.schema))];
   const [catalog, previous] = await Promise.all([readCatalog(db.sql, schemas), readPrevious(db.sql)]);
+  written.previous = previous;
+  const watched = watchedColumns(compiled.nodes);
   if (schemas.length) await db.sql.unsafe(schemas.map((s) => `create schema if not exists ${ident(s)}`).join(';\n'));
   const templates = loadTemplates('materializations', project.dir);
   const sessions = await Promise.all(Array.from({ length: Math.min(threads, Math.max(1, runnable.length)) }, () => db.reserve()));
@@ -268,7 +283,7 @@ async function buildNodes(db: Database, project: Project, compiled: CompiledProj
           const columns = (described as unknown as { columns: { name: string }[] }).columns.map((c) => c.name);
           extra = { ...extra, ...snapshotContext(node, columns, runId, runTime, Boolean(opts.fullRefresh), Boolean(existing)) };
         }
-        const nodeCtx = { runId, fullRefresh: Boolean(opts.fullRefresh), catalog, templates };
+        const nodeCtx = { runId, fullRefresh: Boolean(opts.fullRefresh), catalog, templates, watched };
         try {
           out = await materialize(conn as never, node, sql, nodeCtx, extra);
         } catch (e) {
@@ -289,6 +304,7 @@ async function buildNodes(db: Database, project: Project, compiled: CompiledProj
       logger.event({ event: 'node', run_id: runId, node: name, status: 'success', ms: Date.now() - t0, rows: out.rows });
       lineage.node('COMPLETE', runId, lineageOf(node));
       runFiles.set(join(runDir, node.path), out.sql + '\n');
+      if (out.xid) written.xids.set(name, out.xid);
       // later nodes in this run must see what this one left behind
       catalog.set(catalogKey(node.config.schema, (node.config.alias as string) ?? node.name), {
         schema: node.config.schema, name: (node.config.alias as string) ?? node.name,
@@ -365,7 +381,7 @@ export function describeFailure(node: Node, error: unknown): string {
 }
 
 async function runTests(db: Database, compiled: CompiledProject, planned: string[], opts: RunOptions, runId: number,
-  results: NodeResult[], everythingBuilt = false): Promise<'success' | 'error'> {
+  results: NodeResult[], written: Written, everythingBuilt = false): Promise<'success' | 'error'> {
   const built = new Set(everythingBuilt ? planned : results.filter((r) => r.status === 'success').map((r) => r.node));
   const eligible = planned.filter((n) => built.has(n) || compiled.nodes.get(n)!.config.materialized === 'test'
     && compiled.nodes.get(n)!.refs.every((r) => built.has(r) || compiled.nodes.get(r)!.config.materialized === 'ephemeral'
@@ -377,20 +393,27 @@ async function runTests(db: Database, compiled: CompiledProject, planned: string
   }
   const templates = loadTemplates('tests', opts.projectDir);
   // a project's own template for a test kind is honoured as written, one query per test
-  const tests = buildTests(eligible, compiled.nodes, templates, singular, (kind) => templates.fromProject?.has(kind) ?? false);
+  const overridden = (kind: string) => templates.fromProject?.has(kind) ?? false;
+  let tests = buildTests(eligible, compiled.nodes, templates, singular, overridden);
+  const scopes = opts.fullTests ? new Map<string, string>() : await changedRowScopes(db, compiled, tests, written);
+  if (scopes.size) tests = buildTests(eligible, compiled.nodes, templates, singular, overridden, (t) => scopes.get(t.name));
   const { batches, rest } = batchChecks(tests, templates);
   let failed = false;
+  const outcomes: { test: string; model: string; status: string; scope: string }[] = [];
   const report = (t: DataTest, failures: number, ms: number) => {
     const status = failures === 0 ? 'pass' : t.severity === 'warn' ? 'warn' : 'fail';
     if (status === 'fail') failed = true;
-    const message = failures ? `${failures} failing row(s); query: ${t.sql.replace(/\s+/g, ' ').trim()}` : undefined;
-    results.push({ node: t.name, kind: 'test', status, ms, rows: failures, message });
-    opts.logger.event({ event: 'test', run_id: runId, node: t.name, status, ms, rows: failures, message });
+    const scope = t.scopeXid ? 'changed rows' : 'all rows';
+    const message = failures ? `${failures} failing row(s)${t.scopeXid ? ' among the rows this run wrote' : ''}; query: ${t.sql.replace(/\s+/g, ' ').trim()}` : undefined;
+    results.push({ node: t.name, kind: 'test', status, ms, rows: failures, message, scope });
+    outcomes.push({ test: t.name, model: t.model, status, scope });
+    opts.logger.event({ event: 'test', run_id: runId, node: t.name, status, ms, rows: failures, scope, message });
   };
   const broken = (t: DataTest, e: unknown, ms: number) => {
     failed = true;
     const message = `test "${t.name}" on model "${t.model}" could not run: ${(e as Error).message}`;
     results.push({ node: t.name, kind: 'test', status: 'fail', ms, rows: null, message });
+    outcomes.push({ test: t.name, model: t.model, status: 'fail', scope: 'all rows' });
     opts.logger.event({ event: 'test', run_id: runId, node: t.name, status: 'fail', message });
   };
   const batched = batches.map(async (b) => {
@@ -411,9 +434,46 @@ async function runTests(db: Database, compiled: CompiledProject, planned: string
       broken(t, e, Date.now() - t0);
     }
   })]);
+  if (outcomes.length && runId) {
+    await db.sql`insert into meta.test_state (test, model, status, run_id, scope)
+      select test, model, status, ${runId}, scope from jsonb_to_recordset(${outcomes as never}::jsonb)
+        as x(test text, model text, status text, scope text)
+      on conflict (test) do update set model = excluded.model, status = excluded.status, run_id = excluded.run_id,
+        scope = excluded.scope, updated_at = now()`;
+  }
   return failed ? 'error' : 'success';
 }
 
+/**
+ * The tests that may check only the rows this run wrote, with the xid that wrote them. A test qualifies
+ * when its model was merged (not rebuilt) in this run, it uses a shipped template, its last outcome was a
+ * pass in a run at or after the model's previous build (so every older row has passed it), and, for
+ * relationships, no build of the parent since that pass took away a value of the referenced column
+ * (meta.key_removals, written in each build's own transaction). Anything else checks every row.
+ */
+async function changedRowScopes(db: Database, compiled: CompiledProject, tests: DataTest[], written: Written): Promise<Map<string, string>> {
+  const candidates = tests.filter((t) => written.xids.has(t.model) && (t.kind !== 'relationships' || t.parent
+    && ['table', 'incremental', 'snapshot'].includes(compiled.nodes.get(t.parent.model)?.config.materialized as string)));
+  if (!candidates.length) return new Map();
+  const rows = await db.sql`
+    select x.test, s.run_id as since,
+      x.parent is null or not exists (
+        select 1 from meta.key_removals as build
+        where build.node = x.parent and build.run_id > s.run_id
+          and not exists (select 1 from meta.key_removals as ok where ok.node = build.node and ok.run_id = build.run_id
+                          and ok.field = x.field and ok.removed = 0)) as parent_kept
+    from jsonb_to_recordset(${candidates.map((t) => ({ test: t.name, parent: t.parent?.model ?? null, field: t.parent?.field ?? null })) as never}::jsonb)
+      as x(test text, parent text, field text)
+    join meta.test_state as s on s.test = x.test and s.status = 'pass'`;
+  const byName = new Map(candidates.map((t) => [t.name, t]));
+  const scopes = new Map<string, string>();
+  for (const r of rows) {
+    const t = byName.get(r.test)!;
+    const previousBuild = written.previous.get(t.model)?.run_id ?? Infinity;
+    if (r.parent_kept && Number(r.since) >= previousBuild) scopes.set(t.name, written.xids.get(t.model)!);
+  }
+  return scopes;
+}
 
 /** The relations a node reads through its refs, looking through ephemeral models to what they read. */
 function inputsOf(node: Node, compiled: CompiledProject, seen = new Set<string>()): string[] {

@@ -12,7 +12,7 @@ export async function run(argv: string[], ctx: CommandContext, name: string): Pr
     : name === 'snapshot'
       ? { 'data-dir': 'string', 'full-refresh': 'boolean', threads: 'number', 'lock-timeout': 'number', select: 'string' }
       : { 'data-dir': 'string', select: 'string', exclude: 'string', 'full-refresh': 'boolean', threads: 'number',
-          'lock-timeout': 'number', 'skip-tests': 'boolean', 'skip-ingest': 'boolean', 'tests-only': 'boolean' };
+          'lock-timeout': 'number', 'skip-tests': 'boolean', 'skip-ingest': 'boolean', 'tests-only': 'boolean', 'full-tests': 'boolean' };
   const args = parseArgs(argv, spec, name);
   if (args.positional.length) throw usageError(`unexpected argument "${args.positional[0]}" for "${name}"; selections go after --select`);
   const dataDir = str(args, 'data-dir');
@@ -30,6 +30,7 @@ export async function run(argv: string[], ctx: CommandContext, name: string): Pr
     skipTests: bool(args, 'skip-tests'),
     skipIngest: bool(args, 'skip-ingest') || bool(args, 'tests-only'),
     testsOnly: bool(args, 'tests-only'),
+    fullTests: bool(args, 'full-tests') || bool(args, 'tests-only'),
     logger: ctx.logger,
   });
   printSummary(summary);

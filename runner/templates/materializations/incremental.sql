@@ -33,6 +33,16 @@ create unique index on {{relation}} ({{join unique_key_quoted ", "}});
 {{/if}}
 {{else}}
 {{#if unique_key}}
+{{#each watched}}
+{{!-- the referenced values of the rows the merge replaces: some may not come back --}}
+create temporary table {{ident temp}} on commit drop as
+select distinct target.{{quoted}} as value
+from {{../relation}} as target
+join {{ident ../src_name}} as incoming
+  on {{#each ../unique_key_quoted}}target.{{this}} = incoming.{{this}}{{#unless @last}} and {{/unless}}{{/each}}
+where target.{{quoted}} is not null;
+--;
+{{/each}}
 delete from {{relation}} as target
 using {{ident src_name}} as incoming
 where {{#each unique_key_quoted}}target.{{this}} = incoming.{{this}}{{#unless @last}} and {{/unless}}{{/each}};
@@ -41,5 +51,15 @@ where {{#each unique_key_quoted}}target.{{this}} = incoming.{{this}}{{#unless @l
 insert into {{relation}} ({{join columns ", "}})
 select {{join columns ", "}} from {{ident src_name}};
 --; rows
+{{#if unique_key}}
+{{> key_removals mode="candidates"}}
+{{else}}
+{{!-- without a key nothing is replaced: values only come in --}}
+{{#each watched}}
+insert into meta.key_removals (node, run_id, field, removed) values ({{literal ../node}}, {{../run_id}}, {{literal name}}, 0)
+on conflict (node, run_id, field) do update set removed = excluded.removed;
+--;
+{{/each}}
+{{/if}}
 {{!-- no analyze of the whole target for a small merge: autovacuum re-analyzes once enough changed --}}
 {{/if}}

@@ -88,14 +88,19 @@ analyze {{ident versions}};
 --;
 create temporary table {{ident changed}} (key text) on commit drop;
 --;
+{{#each watched}}
+create temporary table {{ident temp}} on commit drop as select {{quoted}} as value from {{../relation}} limit 0;
+--;
+{{/each}}
 with gone as (
   delete from {{relation}} as t
   where t.{{surrogate_key}} <> -1
     and t.{{unique_key}} in (select key from {{ident affected}})
     and not exists (select 1 from {{ident versions}} as v where v.key = t.{{unique_key}} and v.valid_from = t.{{valid_from}})
-  returning t.{{unique_key}} as key
-)
-insert into {{ident changed}} select key::text from gone;
+  returning t.*
+){{#each watched}},
+gone_{{@index}} as (insert into {{ident temp}} select {{quoted}} from gone where {{quoted}} is not null){{/each}}
+insert into {{ident changed}} select {{unique_key}}::text from gone;
 --;
 with moved as (
   update {{relation}} as t
@@ -140,6 +145,7 @@ where t.{{valid_to}} = {{run_time}} and t.{{unique_key}}::text in (select key fr
 --;
 {{/if}}
 {{/if}}
+{{#if exists}}{{> key_removals mode="candidates"}}{{else}}{{> key_removals mode="unknown"}}{{/if}}
 insert into meta.snapshot_changes (snapshot, key, run_id)
 select distinct {{literal node}}, key, {{run_id}} from {{ident changed}};
 {{#unless incremental_keys}}

@@ -5,6 +5,7 @@
 create table {{tmp_relation}} as
 {{sql}};
 --; rows
+{{> key_removals mode="compare"}}
 {{#if has_dependents}}
 truncate table {{relation}};
 --;
@@ -20,6 +21,7 @@ alter table {{tmp_relation}} rename to {{ident alias}};
 create table {{relation}} as
 {{sql}};
 --; rows
+{{> key_removals mode="unknown"}}
 {{/if}}
 --;
 {{> create_indexes}}

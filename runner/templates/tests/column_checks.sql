@@ -1,6 +1,7 @@
 {{!-- The column tests of one model in a single scan of its table. Each count is what the test's own
       template would count: failing rows for not_null, failing distinct values for accepted_values and
-      relationships (a parent's keys are read once, as a distinct set). --}}
+      relationships (a parent's keys are read once, as a distinct set).
+      With scope_xid, only the rows the run's merge wrote (see README, "Data tests"). --}}
 select
 {{#each checks}}
   {{#if (eq kind "not_null")}}count(*) filter (where child.{{column}} is null){{/if}}
@@ -15,3 +16,6 @@ from {{relation}} as child
 left join (select distinct {{field}} as k from {{to_relation}}) as parent_{{@index}} on parent_{{@index}}.k = child.{{column}}
 {{/if}}
 {{/each}}
+{{#if scope_xid}}
+where child.xmin = {{literal scope_xid}}::xid
+{{/if}}
