@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { UserError } from '../runner/src/errors.js';
@@ -95,6 +95,18 @@ describe('ingest: loading landing files into raw', function () {
     expect(again.rows).to.equal(0);
     expect(again.files).to.deep.equal([{ file: 'sales.csv', source: 'sales', rows: 0, rejected: 0, skipped: true }]);
     expect(await state()).to.deep.equal(before);
+  });
+
+  it('should take a file touched since it was ingested (same content, new time) as ingested', async () => {
+    const dir = landing({ 'sales.csv': 'sale_id,customer_id,quantity\n1,10,2\n' });
+    await run(dir);
+    const later = new Date(Date.now() + 60_000);
+    utimesSync(join(dir, 'sales.csv'), later, later);
+    const again = await run(dir);
+    expect(again.files).to.deep.equal([{ file: 'sales.csv', source: 'sales', rows: 0, rejected: 0, skipped: true }]);
+    // the new time is remembered, so the next run trusts size and time again
+    const [{ mtime }] = await rows(`select mtime_ns::text as mtime from meta.ingested_files`);
+    expect(BigInt(mtime as string)).to.equal(statSync(join(dir, 'sales.csv'), { bigint: true }).mtimeNs);
   });
 
   it('should refuse a file changed under a name ingested before, and load no other file', async () => {

@@ -49,6 +49,8 @@ export interface FilePlan {
   header: CsvHeader;
   columns: (string | null)[];
   bytes: number;
+  /** The file's modification time, in nanoseconds since the epoch (as text: it exceeds 2^53). */
+  mtimeNs?: string;
   /** Why nothing is loaded, when nothing is. */
   skip?: 'ingested' | { duplicateOf: string };
 }
@@ -110,23 +112,33 @@ export async function planFiles(sql: Sql, files: LandingFile[], logger: Logger):
   const plans: FilePlan[] = [];
   for (const file of files) {
     try {
-      const bytes = fs.statSync(file.path).size;
+      const stat = fs.statSync(file.path, { bigint: true });
+      const bytes = Number(stat.size);
+      const mtimeNs = stat.mtimeNs.toString();
       const before = known.get(file.relPath);
       if (before) {
+        // the same size and modification time as when it was ingested: the same file, as make and
+        // rsync assume; otherwise its content decides
+        if (before.bytes === bytes && before.mtimeNs === mtimeNs) {
+          plans.push({ file, header: { names: [], bytes: 0, lines: 0 }, columns: [], bytes, mtimeNs, skip: 'ingested' });
+          continue;
+        }
         const now = await sha256File(file.path, file.relPath);
         if (now !== before.sha256) {
           throw inputError(`landing file "${file.relPath}" was ingested before with different content ` +
             `(sha256 ${before.sha256.slice(0, 12)}… then, ${now.slice(0, 12)}… now); landing files are immutable: ` +
             `deliver corrections as a new file`);
         }
-        plans.push({ file, header: { names: [], bytes: 0, lines: 0 }, columns: [], bytes, skip: 'ingested' });
+        // touched, not changed: remember its new time so the next run needs no hash
+        await sql`update meta.ingested_files set mtime_ns = ${mtimeNs} where file_name = ${file.relPath}`;
+        plans.push({ file, header: { names: [], bytes: 0, lines: 0 }, columns: [], bytes, mtimeNs, skip: 'ingested' });
         continue;
       }
       const header = readHeader(file.path, file.relPath);
       const columns = mapColumns(file, header, logger);
       // a renamed re-delivery has the size of some ingested file; only then is hashing it up front worth it
       const duplicateOf = sizes.has(bytes) ? bySha.get(await sha256File(file.path, file.relPath)) : undefined;
-      plans.push({ file, header, columns, bytes, skip: duplicateOf ? { duplicateOf } : undefined });
+      plans.push({ file, header, columns, bytes, mtimeNs, skip: duplicateOf ? { duplicateOf } : undefined });
     } catch (e) {
       if (!(e instanceof UserError)) throw e;
       problems.push(e.message);
@@ -170,11 +182,12 @@ function mapColumns(file: LandingFile, header: CsvHeader, logger: Logger): (stri
   return columns;
 }
 
-async function ingestedFiles(sql: Sql): Promise<Map<string, { sha256: string; bytes: number }>> {
+async function ingestedFiles(sql: Sql): Promise<Map<string, { sha256: string; bytes: number; mtimeNs: string | null }>> {
   const [{ exists }] = await sql`select to_regclass('meta.ingested_files') is not null as exists`;
   if (!exists) return new Map();
-  const rows = await sql`select file_name, sha256, bytes::text as bytes from meta.ingested_files`;
-  return new Map(rows.map((r) => [r.file_name as string, { sha256: r.sha256 as string, bytes: Number(r.bytes) }]));
+  const rows = await sql`select file_name, sha256, bytes::text as bytes, mtime_ns::text as mtime_ns from meta.ingested_files`;
+  return new Map(rows.map((r) => [r.file_name as string,
+    { sha256: r.sha256 as string, bytes: Number(r.bytes), mtimeNs: r.mtime_ns as string | null }]));
 }
 
 /** sha256 of a file, streamed. */
@@ -286,9 +299,9 @@ async function finish(tx: Tx, plan: FilePlan, batchId: number, sha256: string,
   const [dup] = await tx`select file_name from meta.ingested_files where sha256 = ${sha256} limit 1`;
   if (dup) throw new Duplicate(dup.file_name as string);
   await rejects.write(tx as unknown as Sql);
-  await tx`insert into meta.ingested_files (batch_id, source, file_name, sha256, bytes, rows, rejected, run_id)
+  await tx`insert into meta.ingested_files (batch_id, source, file_name, sha256, bytes, rows, rejected, run_id, mtime_ns)
     values (${batchId}, ${plan.file.table.name}, ${plan.file.relPath}, ${sha256}, ${plan.bytes},
-      ${counts.rows}, ${counts.rejected}, ${runId || null})`;
+      ${counts.rows}, ${counts.rejected}, ${runId || null}, ${plan.mtimeNs ?? null})`;
 }
 
 export type FinishFn = typeof finish;

@@ -55,6 +55,8 @@ create table if not exists meta.snapshot_changes (
   run_id      bigint not null
 );
 create index if not exists snapshot_changes_run on meta.snapshot_changes (snapshot, run_id);
+-- a landing file's modification time when it was ingested: unchanged size and time need no re-hash
+alter table meta.ingested_files add column if not exists mtime_ns bigint;
 -- the last outcome of each data test: a test that passed may next check only the rows a run wrote
 create table if not exists meta.test_state (
   test        text primary key,
