@@ -23,9 +23,11 @@ models:
 `,
   'models/customers.sql': `{{config materialized="table"}}
 select customer_id from public.src_customers`,
+  // each landed row has a sequence number; a later row of an order replaces the stored one
   'models/orders.sql': `{{config materialized="incremental" unique_key="order_id"}}
-select order_id, customer_id, amount from public.src_orders
-{{#if is_incremental}}where order_id > (select coalesce(max(order_id), 0) from {{this}}){{/if}}`,
+select distinct on (order_id) seq, order_id, customer_id, amount from public.src_orders
+{{#if is_incremental}}where seq > (select coalesce(max(seq), 0) from {{this}}){{/if}}
+order by order_id, seq desc`,
 };
 
 type TestRow = { status: string; rows: number | null; scope?: string };
@@ -44,8 +46,12 @@ describe('data tests that check only the rows a run wrote', function () {
   /** Lands orders for the next build: customer ids (null amount where the id is negative). */
   const land = async (customers: number[]) => {
     for (const c of customers) {
-      await db.sql`insert into public.src_orders values (${nextOrder++}, ${Math.abs(c)}, ${c < 0 ? null : 9.99})`;
+      await db.sql`insert into public.src_orders (order_id, customer_id, amount) values (${nextOrder++}, ${Math.abs(c)}, ${c < 0 ? null : 9.99})`;
     }
+  };
+  /** Lands a new version of an order already landed, pointing at another customer. */
+  const replace = async (order: number, customer: number) => {
+    await db.sql`insert into public.src_orders (order_id, customer_id, amount) values (${order}, ${customer}, 1)`;
   };
   const schemaOf = async (table: string) => {
     const [row] = await db.sql`select table_schema from information_schema.tables
@@ -60,7 +66,7 @@ describe('data tests that check only the rows a run wrote', function () {
     nextOrder = 1;
     await db.sql.unsafe(`create table public.src_customers (customer_id int);
       insert into public.src_customers values (1), (2), (3);
-      create table public.src_orders (order_id int, customer_id int, amount numeric)`);
+      create table public.src_orders (seq serial, order_id int, customer_id int, amount numeric)`);
     await land([1, 2, 3]);
   });
   afterEach(async () => {
@@ -144,10 +150,29 @@ describe('data tests that check only the rows a run wrote', function () {
     expect(full.tests.get('not_null_orders_amount')).to.include({ status: 'fail', rows: 1, scope: 'all rows' });
   });
 
+  it('should keep checking changed rows while a relationships test fails, and count what a full check counts', async () => {
+    expect((await build()).code).to.equal(0);
+    await land([9, 9, 8]);
+    const orphans = await build();
+    expect(orphans.tests.get('relationships_orders_customer_id')).to.include({ status: 'fail', rows: 2, scope: 'changed rows' });
+    await land([7, 1]);
+    const more = await build();
+    expect(more.tests.get('relationships_orders_customer_id')).to.include({ status: 'fail', rows: 3, scope: 'changed rows' });
+    // order 6 (customer 8) now points at customer 1; customer 9 arrives: only 7 is left
+    await replace(6, 1);
+    await db.sql`insert into public.src_customers values (9)`;
+    const fewer = await build();
+    expect(fewer.tests.get('relationships_orders_customer_id')).to.include({ status: 'fail', rows: 1, scope: 'changed rows' });
+    const full = await build('--full-tests');
+    expect(full.tests.get('relationships_orders_customer_id')).to.include({ status: 'fail', rows: 1, scope: 'all rows' });
+  });
+
   it('should give every test the outcome a check of every row gives, whatever lands and whatever the parent loses', async () => {
-    // a step: orders landing (negative id: null amount; 9: no such customer), or a customer leaving or coming
+    // a step: orders landing (negative id: null amount; 9: no such customer), an order landing again for
+    // another customer, or a customer leaving or coming
     const step = fc.oneof(
       fc.record({ land: fc.array(fc.constantFrom(1, 2, 3, -2, 9), { minLength: 1, maxLength: 3 }) }),
+      fc.record({ replace: fc.tuple(fc.integer({ min: 1, max: 4 }), fc.constantFrom(1, 3, 9)) }),
       fc.record({ drop: fc.constantFrom(1, 2, 3) }),
       fc.record({ add: fc.constantFrom(2, 9) }),
     );
@@ -160,12 +185,14 @@ describe('data tests that check only the rows a run wrote', function () {
       await build();
       for (const s of steps) {
         if ('land' in s) await land(s.land);
+        if ('replace' in s) await replace(...s.replace);
         if ('drop' in s) await db.sql`delete from public.src_customers where customer_id = ${s.drop}`;
         if ('add' in s) await db.sql`insert into public.src_customers values (${s.add})`;
         const run = await build();
         const full = await build('--tests-only');
         for (const [name, t] of run.tests) {
-          expect(t.status, `${name} after ${JSON.stringify(steps)}`).to.equal(full.tests.get(name)!.status);
+          const { status, rows } = full.tests.get(name)!;
+          expect({ status: t.status, rows: t.rows }, `${name} after ${JSON.stringify(steps)}`).to.deep.equal({ status, rows });
         }
       }
     }), { numRuns: Number(process.env.CHANGED_ROWS_PROPERTY_RUNS ?? 8) });

@@ -9,6 +9,8 @@ export interface DataTest {
   name: string;
   model: string;
   kind: string;
+  /** The column a column test checks. */
+  column?: string;
   severity: 'error' | 'warn';
   sql: string;
   /** For the column tests that can share one scan of their model (see column_checks.sql). */
@@ -18,13 +20,26 @@ export interface DataTest {
   parent?: { model: string; field: string };
   /** Set when the test checks only the rows one transaction wrote (its xmin), not the whole model. */
   scopeXid?: string;
+  /** relationships checking changed rows: the values the last check found, and the query that keeps those still failing. */
+  stillFailing?: { values: string[]; sql: string };
+}
+
+/** How many failing values of a relationships test are kept for the next run (more: it checks every row). */
+export const keepValues = 10_000;
+
+/** What a test checks when it checks only changed rows. */
+export interface Scope {
+  xid: string;
+  /** The failing values the last check found (relationships), and the type of the column. */
+  failing: string[];
+  valueType?: string;
 }
 
 /** The kinds whose shipped templates can check only the rows a run wrote (see scopeOf in run.ts). */
 export const scopable = new Set(['not_null', 'accepted_values', 'unique', 'relationships', 'scd2_valid']);
 
 /** Decides, per test, whether it checks only the rows of one transaction (returns that xid). */
-export type ScopeOf = (test: { name: string; model: string; kind: string; parent?: { model: string; field: string } }) => string | undefined;
+export type ScopeOf = (test: { name: string; model: string; kind: string; parent?: { model: string; field: string } }) => Scope | undefined;
 
 /** Kinds whose test is a predicate on one row of the model: several of them share one scan. */
 const batchable = new Set(['not_null', 'accepted_values', 'relationships']);
@@ -54,7 +69,8 @@ export function batchChecks(tests: DataTest[], templates: TemplateSet): { batche
       continue;
     }
     batches.push({ model: group[0].model, tests: group,
-      sql: template!({ relation: group[0].check!.relation, checks: group.map((t) => t.check), scope_xid: group[0].scopeXid }) });
+      sql: template!({ relation: group[0].check!.relation, checks: group.map((t) => t.check), scope_xid: group[0].scopeXid,
+        keep_values: keepValues + 1 }) });
   }
   return { batches, rest };
 }
@@ -88,18 +104,23 @@ export function buildTests(names: string[], nodes: Map<string, Node>, templates:
         args.field = ident(parent.field);
       }
       const testName = [t.kind, name, t.column].filter(Boolean).join('_');
-      const scopeXid = scopable.has(t.kind) && !templateOverridden(t.kind)
+      const scope = scopable.has(t.kind) && !templateOverridden(t.kind)
         ? scopeOf({ name: testName, model: name, kind: t.kind, parent }) : undefined;
+      const scopeXid = scope?.xid;
       if (scopeXid) args.scope_xid = scopeXid;
       for (const k of ['unique_key', 'valid_from', 'valid_to', 'current_flag']) {
         if (typeof args[k] === 'string') args[k] = ident(args[k] as string);
       }
       const context = { relation: relationOf(node), column: t.column ? ident(t.column) : undefined, column_name: t.column, ...args };
       const sql = template(context);
+      const stillFailing = scope?.failing.length && scope.valueType
+        ? { values: scope.failing, sql: template({ ...context, still_failing: true, value_type: scope.valueType }) }
+        : undefined;
       out.push({
         name: testName,
         model: name,
         kind: t.kind,
+        column: t.column,
         severity: t.severity,
         sql,
         check: batchable.has(t.kind) && t.column && !templateOverridden(t.kind)
@@ -107,6 +128,7 @@ export function buildTests(names: string[], nodes: Map<string, Node>, templates:
           : undefined,
         parent,
         scopeXid,
+        stillFailing,
       });
     }
   }

@@ -64,6 +64,8 @@ create table if not exists meta.test_state (
   status      text not null,
   run_id      bigint not null,
   scope       text not null,
+  -- relationships: the failing values (as text); NULL when not known (too many, or another kind failing)
+  failing     text[],
   updated_at  timestamptz not null default now()
 );
 -- what each build of a relation that relationships tests point at did to the referenced columns:

@@ -11,7 +11,7 @@ import { applyProjectMigrations } from './migrate.js';
 import { loadTemplates } from './templates.js';
 import { materialize, NodeSqlError } from './materialize.js';
 import { schedule } from './scheduler.js';
-import { batchChecks, buildTests, watchedColumns, type DataTest } from './datatests.js';
+import { batchChecks, buildTests, keepValues, watchedColumns, type DataTest, type Scope } from './datatests.js';
 import { writeManifest, writeChangedFiles, writeRunResults, targetDir } from './artifacts.js';
 import { UserError, redact } from './errors.js';
 import type { Logger } from './log.js';
@@ -395,32 +395,49 @@ async function runTests(db: Database, compiled: CompiledProject, planned: string
   // a project's own template for a test kind is honoured as written, one query per test
   const overridden = (kind: string) => templates.fromProject?.has(kind) ?? false;
   let tests = buildTests(eligible, compiled.nodes, templates, singular, overridden);
-  const scopes = opts.fullTests ? new Map<string, string>() : await changedRowScopes(db, compiled, tests, written);
+  const scopes = opts.fullTests ? new Map<string, Scope>() : await changedRowScopes(db, compiled, tests, written);
   if (scopes.size) tests = buildTests(eligible, compiled.nodes, templates, singular, overridden, (t) => scopes.get(t.name));
   const { batches, rest } = batchChecks(tests, templates);
   let failed = false;
-  const outcomes: { test: string; model: string; status: string; scope: string }[] = [];
-  const report = (t: DataTest, failures: number, ms: number) => {
+  const outcomes: { test: string; model: string; status: string; scope: string; failing: string[] | null }[] = [];
+  const report = (t: DataTest, found: Found, ms: number) => {
+    const { failures, failing } = found;
     const status = failures === 0 ? 'pass' : t.severity === 'warn' ? 'warn' : 'fail';
     if (status === 'fail') failed = true;
     const scope = t.scopeXid ? 'changed rows' : 'all rows';
-    const message = failures ? `${failures} failing row(s)${t.scopeXid ? ' among the rows this run wrote' : ''}; query: ${t.sql.replace(/\s+/g, ' ').trim()}` : undefined;
+    const message = failures ? `${failures} failing ${t.kind === 'relationships' ? 'value' : 'row'}(s); query: ${t.sql.replace(/\s+/g, ' ').trim()}` : undefined;
     results.push({ node: t.name, kind: 'test', status, ms, rows: failures, message, scope });
-    outcomes.push({ test: t.name, model: t.model, status, scope });
+    outcomes.push({ test: t.name, model: t.model, status, scope, failing: failures === 0 ? [] : failing ?? null });
     opts.logger.event({ event: 'test', run_id: runId, node: t.name, status, ms, rows: failures, scope, message });
   };
   const broken = (t: DataTest, e: unknown, ms: number) => {
     failed = true;
     const message = `test "${t.name}" on model "${t.model}" could not run: ${(e as Error).message}`;
     results.push({ node: t.name, kind: 'test', status: 'fail', ms, rows: null, message });
-    outcomes.push({ test: t.name, model: t.model, status: 'fail', scope: 'all rows' });
+    outcomes.push({ test: t.name, model: t.model, status: 'fail', scope: 'all rows', failing: null });
     opts.logger.event({ event: 'test', run_id: runId, node: t.name, status: 'fail', message });
+  };
+  // a relationships test on changed rows also asks which of the values it found last time still fail
+  const withStillFailing = async (t: DataTest, found: Found): Promise<Found> => {
+    if (!t.stillFailing) return found;
+    const still = await db.sql.unsafe(t.stillFailing.sql, [t.stillFailing.values]);
+    const values = new Set([...(found.failing ?? []), ...still.map((r) => String(r.value))]);
+    return found.failing ? { failures: values.size, failing: [...values] } : { failures: found.failures + still.length, failing: null };
   };
   const batched = batches.map(async (b) => {
     const t0 = Date.now();
     try {
       const [counts] = await db.sql.unsafe(b.sql);
-      b.tests.forEach((t, i) => report(t, Number(counts[`check_${i}`]), Date.now() - t0));
+      await Promise.all(b.tests.map(async (t, i) => {
+        const failures = Number(counts[`check_${i}`]);
+        const values = counts[`failing_${i}`] as string[] | null | undefined;
+        const found = { failures, failing: values && failures <= keepValues ? values : failures === 0 ? [] : null };
+        try {
+          report(t, await withStillFailing(t, found), Date.now() - t0);
+        } catch (e) {
+          broken(t, e, Date.now() - t0);
+        }
+      }));
     } catch (e) {
       b.tests.forEach((t) => broken(t, e, Date.now() - t0));
     }
@@ -428,49 +445,70 @@ async function runTests(db: Database, compiled: CompiledProject, planned: string
   await Promise.all([...batched, ...rest.map(async (t) => {
     const t0 = Date.now();
     try {
-      const [{ failures }] = await db.sql.unsafe(`select count(*)::int as failures from (\n${t.sql.replace(/;\s*$/, '')}\n) as test`);
-      report(t, failures, Date.now() - t0);
+      const keep = t.kind === 'relationships' && t.check;
+      const [row] = await db.sql.unsafe(`select count(*)::int as failures${keep ? `, (array_agg(value::text))[1:${keepValues + 1}] as failing` : ''}
+        from (\n${t.sql.replace(/;\s*$/, '')}\n) as test`);
+      const failing = keep && row.failures <= keepValues ? (row.failing as string[] | null) ?? [] : row.failures === 0 ? [] : null;
+      report(t, await withStillFailing(t, { failures: row.failures, failing }), Date.now() - t0);
     } catch (e) {
       broken(t, e, Date.now() - t0);
     }
   })]);
   if (outcomes.length && runId) {
-    await db.sql`insert into meta.test_state (test, model, status, run_id, scope)
-      select test, model, status, ${runId}, scope from jsonb_to_recordset(${outcomes as never}::jsonb)
-        as x(test text, model text, status text, scope text)
+    await db.sql`insert into meta.test_state (test, model, status, run_id, scope, failing)
+      select test, model, status, ${runId}, scope, failing from jsonb_to_recordset(${outcomes as never}::jsonb)
+        as x(test text, model text, status text, scope text, failing text[])
       on conflict (test) do update set model = excluded.model, status = excluded.status, run_id = excluded.run_id,
-        scope = excluded.scope, updated_at = now()`;
+        scope = excluded.scope, failing = excluded.failing, updated_at = now()`;
   }
   return failed ? 'error' : 'success';
 }
 
+/** A test's failures: how many, and (relationships, when not too many) which values, as text. */
+interface Found {
+  failures: number;
+  failing: string[] | null;
+}
+
 /**
  * The tests that may check only the rows this run wrote, with the xid that wrote them. A test qualifies
- * when its model was merged (not rebuilt) in this run, it uses a shipped template, its last outcome was a
- * pass in a run at or after the model's previous build (so every older row has passed it), and, for
- * relationships, no build of the parent since that pass took away a value of the referenced column
- * (meta.key_removals, written in each build's own transaction). Anything else checks every row.
+ * when its model was merged (not rebuilt) in this run, it uses a shipped template, its last outcome is
+ * fully known (a pass, or for relationships the failing values themselves) from a run at or after the
+ * model's previous build, so every older row was checked, and, for relationships, no build of the parent
+ * since then took away a value of the referenced column (meta.key_removals, written in each build's own
+ * transaction). Anything else checks every row.
  */
-async function changedRowScopes(db: Database, compiled: CompiledProject, tests: DataTest[], written: Written): Promise<Map<string, string>> {
+async function changedRowScopes(db: Database, compiled: CompiledProject, tests: DataTest[], written: Written): Promise<Map<string, Scope>> {
   const candidates = tests.filter((t) => written.xids.has(t.model) && (t.kind !== 'relationships' || t.parent
     && ['table', 'incremental', 'snapshot'].includes(compiled.nodes.get(t.parent.model)?.config.materialized as string)));
   if (!candidates.length) return new Map();
   const rows = await db.sql`
-    select x.test, s.run_id as since,
+    select x.test, s.run_id as since, coalesce(s.failing, '{}') as failing,
+      case when cardinality(s.failing) > 0 then
+        (select format_type(a.atttypid, a.atttypmod) from pg_attribute as a
+         where a.attrelid = to_regclass(x.relation) and a.attname = x.column_name) end as value_type,
       x.parent is null or not exists (
         select 1 from meta.key_removals as build
         where build.node = x.parent and build.run_id > s.run_id
           and not exists (select 1 from meta.key_removals as ok where ok.node = build.node and ok.run_id = build.run_id
                           and ok.field = x.field and ok.removed = 0)) as parent_kept
-    from jsonb_to_recordset(${candidates.map((t) => ({ test: t.name, parent: t.parent?.model ?? null, field: t.parent?.field ?? null })) as never}::jsonb)
-      as x(test text, parent text, field text)
-    join meta.test_state as s on s.test = x.test and s.status = 'pass'`;
+    from jsonb_to_recordset(${candidates.map((t) => ({
+      test: t.name, parent: t.parent?.model ?? null, field: t.parent?.field ?? null,
+      relation: t.check?.relation ?? null, column_name: t.check ? t.column : null,
+    })) as never}::jsonb)
+      as x(test text, parent text, field text, relation text, column_name text)
+    join meta.test_state as s on s.test = x.test
+      and (s.status = 'pass' or (s.failing is not null and x.relation is not null))`;
   const byName = new Map(candidates.map((t) => [t.name, t]));
-  const scopes = new Map<string, string>();
+  const scopes = new Map<string, Scope>();
   for (const r of rows) {
     const t = byName.get(r.test)!;
     const previousBuild = written.previous.get(t.model)?.run_id ?? Infinity;
-    if (r.parent_kept && Number(r.since) >= previousBuild) scopes.set(t.name, written.xids.get(t.model)!);
+    const failing = r.failing as string[];
+    if (failing.length && !r.value_type) continue;
+    if (r.parent_kept && Number(r.since) >= previousBuild) {
+      scopes.set(t.name, { xid: written.xids.get(t.model)!, failing, valueType: r.value_type ?? undefined });
+    }
   }
   return scopes;
 }
