@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import Handlebars from 'handlebars';
+import { TemplateEnv, type HelperOptions } from './hbs.js';
 import { didYouMean, templateError, projectError } from './errors.js';
 import type { ModelFile, Project, TestDecl } from './project.js';
 import type { SourceTable } from './sources.js';
@@ -80,17 +80,17 @@ const locOf = (options: { loc?: { start: { line: number } } } | undefined) =>
   options?.loc ? `:${options.loc.start.line}` : '';
 
 /** Builds the Handlebars environment of a project: built-in helpers, then its macros. */
-export function createEnvironment(project: Project): typeof Handlebars {
-  const hb = Handlebars.create();
+export function createEnvironment(project: Project): TemplateEnv {
+  const hb = new TemplateEnv();
   hb.registerHelper('ref', function (...args: unknown[]) {
-    const options = args.pop() as Handlebars.HelperOptions & { loc?: { start: { line: number } } };
+    const options = args.pop() as HelperOptions & { loc?: { start: { line: number } } };
     const name = String(args[args.length - 1] ?? '');
     if (!name) throw templateError(`{{ref}} needs a model name (${state!.file.path}${locOf(options)})`);
     if (!state!.refs.includes(name)) state!.refs.push(name);
     return `${P}R:${name}@${state!.file.path}${locOf(options)}${Q}`;
   });
   hb.registerHelper('source', function (...args: unknown[]) {
-    const options = args.pop() as Handlebars.HelperOptions & { loc?: { start: { line: number } } };
+    const options = args.pop() as HelperOptions & { loc?: { start: { line: number } } };
     if (args.length !== 2) {
       throw templateError(`{{source}} takes a source and a table name, like {{source "raw" "sales"}} (${state!.file.path}${locOf(options)})`);
     }
@@ -99,7 +99,7 @@ export function createEnvironment(project: Project): typeof Handlebars {
     return `${P}S:${key}@${state!.file.path}${locOf(options)}${Q}`;
   });
   hb.registerHelper('config', function (...args: unknown[]) {
-    const options = args.pop() as Handlebars.HelperOptions & { loc?: { start: { line: number } } };
+    const options = args.pop() as HelperOptions & { loc?: { start: { line: number } } };
     for (const [key, value] of Object.entries(options.hash ?? {})) {
       if (!knownConfigKeys.includes(key)) {
         state!.warnings.push(`unknown config key "${key}" in ${state!.file.path}${locOf(options)}${didYouMean(key, knownConfigKeys)}`);
@@ -109,7 +109,7 @@ export function createEnvironment(project: Project): typeof Handlebars {
     return '';
   });
   hb.registerHelper('is_incremental', function (this: unknown, ...args: unknown[]) {
-    const options = args.pop() as Handlebars.HelperOptions;
+    const options = args.pop() as HelperOptions;
     const root = options.data?.root as RenderContext;
     const yes = Boolean(root?.is_incremental);
     if (typeof options.fn === 'function') return yes ? options.fn(this) : options.inverse(this);
@@ -123,7 +123,7 @@ export function createEnvironment(project: Project): typeof Handlebars {
   hb.registerHelper({ quote: sqlHelpers.literal, ident: sqlHelpers.ident, join: sqlHelpers.join, eq: sqlHelpers.eq });
   hb.registerHelper('concat', (...parts: unknown[]) => parts.slice(0, -1).map(String).join(''));
   hb.registerHelper('var', (name: unknown, ...rest: unknown[]) => {
-    const options = rest.pop() as Handlebars.HelperOptions;
+    const options = rest.pop() as HelperOptions;
     const vars = (options.data?.root as RenderContext)?.vars ?? {};
     return vars[String(name)] ?? rest[0] ?? '';
   });
@@ -134,7 +134,7 @@ export function createEnvironment(project: Project): typeof Handlebars {
     hb.registerPartial(macro.name, macro.text);
     // a macro is callable as {{name arg1 key=value}} too: positional args arrive as `args`
     hb.registerHelper(macro.name, function (this: unknown, ...args: unknown[]) {
-      const options = args.pop() as Handlebars.HelperOptions;
+      const options = args.pop() as HelperOptions;
       template ??= compileTemplate(hb, macro.text, macro.path);
       return template({ ...(options.data?.root ?? {}), ...options.hash, args }, { data: options.data });
     });
@@ -142,7 +142,7 @@ export function createEnvironment(project: Project): typeof Handlebars {
   return hb;
 }
 
-function compileTemplate(hb: typeof Handlebars, text: string, path: string): Render {
+function compileTemplate(hb: TemplateEnv, text: string, path: string): Render {
   try {
     return parseTemplate(hb, text);
   } catch (e) {
@@ -159,7 +159,7 @@ function asTemplateError(e: unknown, path: string): Error {
 }
 
 /** Renders one model. Pure: refs, sources and `this` become placeholders. */
-export function renderModel(hb: typeof Handlebars, file: ModelFile, ctx: RenderContext, cache?: Map<string, Render>) {
+export function renderModel(hb: TemplateEnv, file: ModelFile, ctx: RenderContext, cache?: Map<string, Render>) {
   let template = cache?.get(file.path);
   if (!template) {
     template = compileTemplate(hb, file.text, file.path);
@@ -201,7 +201,7 @@ export interface CompiledProject {
   nodes: Map<string, Node>;
   sources: Map<string, SourceTable>;
   warnings: string[];
-  hb: typeof Handlebars;
+  hb: TemplateEnv;
   templates: Map<string, Render>;
 }
 

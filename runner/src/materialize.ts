@@ -72,6 +72,18 @@ export function templateContext(node: Node, sql: string, ctx: NodeRunContext, ex
 }
 
 /**
+ * A view's statements as one text, for a round trip shared with other views (see buildNodes): a view is
+ * only its definition, so there is nothing to count and nothing to record.
+ */
+export function viewSql(node: Node, sql: string, ctx: NodeRunContext, extra: Record<string, unknown> = {}): string {
+  const existing = ctx.catalog.get(catalogKey(node.config.schema, (node.config.alias as string | undefined) ?? node.name));
+  const template = ctx.templates.get('view');
+  if (!template) throw new Error('no template for materialization "view"');
+  return splitStatements(template(templateContext(node, sql, ctx, existing, extra)))
+    .map((s) => s.text.replace(/;\s*$/, '')).join(';\n');
+}
+
+/**
  * Runs one node's materialization in a single transaction on `conn`. A node that reads only what is new
  * since its last success (incremental, snapshot) records that success in `meta.node_state` inside the
  * same transaction, so that its watermark moves exactly when its changes become visible. Every node's

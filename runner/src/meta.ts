@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Sql } from './connection.js';
 
 /**
@@ -79,7 +80,12 @@ create table if not exists meta.key_removals (
 );
 `;
 
+/** Marks the schema with the DDL it was last brought to, so that an up-to-date database needs one query. */
+const metaVersion = `sadp meta ${createHash('sha256').update(metaDdl).digest('hex').slice(0, 16)}`;
+
 export async function ensureMeta(sql: Sql): Promise<void> {
   // a concurrent first run may race on "create ... if not exists"; the advisory lock is taken before this
-  await sql.unsafe(metaDdl);
+  const [row] = await sql`select obj_description(oid, 'pg_namespace') as version from pg_namespace where nspname = 'meta'`;
+  if (row?.version === metaVersion) return;
+  await sql.unsafe(`${metaDdl};\ncomment on schema meta is '${metaVersion}'`);
 }

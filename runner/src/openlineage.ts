@@ -34,6 +34,8 @@ export interface LineageOptions {
 }
 
 export interface LineageEmitter {
+  /** False when no file is set: callers may skip working out what to send. */
+  enabled: boolean;
   run(event: LineageEventType, runId: number | string, message?: string): void;
   node(event: LineageEventType, runId: number | string, node: LineageNode): void;
 }
@@ -64,7 +66,7 @@ export function splitRelation(relation: string): string[] {
 
 /** Appends events to `file`; without a file (OPENLINEAGE_FILE unset) every call does nothing. */
 export function lineageEmitter(file: string | undefined, opts: LineageOptions): LineageEmitter {
-  if (!file) return { run() {}, node() {} };
+  if (!file) return { enabled: false, run() {}, node() {} };
   const jobNamespace = opts.jobNamespace ?? process.env.OPENLINEAGE_NAMESPACE ?? 'sales_analytics';
   const pipeline = opts.job ?? 'pipeline';
   const runUuid = (runId: number | string) =>
@@ -94,6 +96,7 @@ export function lineageEmitter(file: string | undefined, opts: LineageOptions): 
     : {};
 
   return {
+    enabled: true,
     run(event, runId, message) {
       write({
         eventType: event,

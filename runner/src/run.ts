@@ -9,7 +9,7 @@ import { acquireRunLock, type RunLock } from './lock.js';
 import { ensureMeta } from './meta.js';
 import { applyProjectMigrations } from './migrate.js';
 import { loadTemplates } from './templates.js';
-import { materialize, NodeSqlError } from './materialize.js';
+import { materialize, NodeSqlError, viewSql } from './materialize.js';
 import { schedule } from './scheduler.js';
 import { batchChecks, buildTests, keepValues, watchedColumns, type DataTest, type Scope } from './datatests.js';
 import { writeManifest, writeChangedFiles, writeRunResults, targetDir } from './artifacts.js';
@@ -18,7 +18,7 @@ import type { Logger } from './log.js';
 import { ident } from './sql-text.js';
 import { snapshotContext } from './snapshot.js';
 import { lineageEmitter, type LineageEmitter } from './openlineage.js';
-import { ConnectionLost, isConnectionLoss, lostConnection } from './session.js';
+import { ConnectionLost, isConnectionLoss, lostConnection, type Session } from './session.js';
 
 export interface RunOptions {
   projectDir: string;
@@ -116,9 +116,17 @@ export async function runPipeline(opts: RunOptions): Promise<RunSummary> {
   let rejectedInStaging = 0;
   let lineage: LineageEmitter | undefined;
   const written: Written = { xids: new Map(), previous: new Map() };
+  // the nodes' connections open while the run gets ready (meta, migrations, ingest), not after
+  let sessions: Promise<Session[]> | undefined;
+  let sessionsHandedOver = false;
   try {
     lock = await acquireRunLock(() => db.reserve(), opts.lockTimeoutMs ?? 60_000,
       (holder) => logger.info(`waiting for ${holder} to finish…`));
+    const runnableCount = planned.filter((n) => !['ephemeral', 'test'].includes(compiled.nodes.get(n)!.config.materialized)).length;
+    if (runnableCount && !opts.testsOnly) {
+      sessions = Promise.all(Array.from({ length: Math.min(threads, runnableCount) }, () => db.reserve()));
+      sessions.catch(() => {}); // awaited (and reported) by buildNodes
+    }
     await ensureMeta(lock.conn as never);
     // holding the lock, no other run is alive: one still 'running' was killed or lost its database
     await lock.conn`update meta.runs set status = 'aborted', message = coalesce(message,
@@ -142,7 +150,9 @@ export async function runPipeline(opts: RunOptions): Promise<RunSummary> {
     if (planned.length && opts.testsOnly) {
       if ((await runTests(db, compiled, planned, opts, runId, results, written, true)) === 'error') status = 'error';
     } else if (planned.length) {
-      const outcome = await buildNodes(db, project, compiled, graph, planned, opts, runId, threads, results, lock, lineage!, written);
+      sessionsHandedOver = true;
+      const outcome = await buildNodes(db, project, compiled, graph, planned, opts, runId, threads, results, lock, lineage!, written,
+        sessions ?? Promise.resolve([]));
       if (outcome === 'error') status = 'error';
       // the run lock went with its connection: stop before anything else runs unlocked
       if (!lock.held) throw new ConnectionLost(db.display, 'the connection holding the run lock closed');
@@ -173,6 +183,7 @@ export async function runPipeline(opts: RunOptions): Promise<RunSummary> {
       started_at: new Date(started).toISOString(), finished_at: new Date().toISOString(), ms: Date.now() - started,
     };
     writeRunResults(opts.projectDir, summary);
+    if (sessions && !sessionsHandedOver) await sessions.then((ss) => ss.forEach((x) => x.release()), () => {});
     lineage?.run(status === 'success' ? 'COMPLETE' : 'FAIL', runId, failure);
     if (lock) {
       // without its session (lost), the run is recorded through the pool, which reconnects
@@ -195,9 +206,12 @@ async function finishBookkeeping(sql: Database['sql'], runId: number, status: st
     run_id: runId, node: r.node, status: r.status, ms: r.ms, rows: r.rows, message: r.message ?? null,
     started_at: r.started_at ?? null, finished_at: r.finished_at ?? new Date().toISOString(),
   }));
-  for (let i = 0; i < rows.length; i += 1000) {
-    const chunk = rows.slice(i, i + 1000);
-    await sql`insert into meta.node_runs ${sql(chunk, 'run_id', 'node', 'status', 'ms', 'rows', 'message', 'started_at', 'finished_at')}
+  // one parameter however many nodes: a JSON document the server unpacks
+  if (rows.length) {
+    await sql`insert into meta.node_runs (run_id, node, status, ms, rows, message, started_at, finished_at)
+      select run_id, node, status, ms, rows, message, started_at, finished_at
+      from jsonb_to_recordset(${rows as never}::jsonb) as x(run_id bigint, node text, status text, ms int, rows bigint,
+        message text, started_at timestamptz, finished_at timestamptz)
       on conflict (run_id, node) do update set status = excluded.status, ms = excluded.ms, rows = excluded.rows,
         message = excluded.message, started_at = excluded.started_at, finished_at = excluded.finished_at`;
   }
@@ -237,7 +251,7 @@ async function readPrevious(sql: Database['sql']): Promise<Map<string, { run_id:
 
 async function buildNodes(db: Database, project: Project, compiled: CompiledProject, graph: Graph, planned: string[],
   opts: RunOptions, runId: number, threads: number, results: NodeResult[], lock: RunLock,
-  lineage: LineageEmitter, written: Written): Promise<'success' | 'error'> {
+  lineage: LineageEmitter, written: Written, reserved: Promise<Session[]>): Promise<'success' | 'error'> {
   const { logger } = opts;
   // what a node reads, for lineage: the relations of its refs (through ephemeral models) and its sources
   const lineageOf = (node: Node) => ({
@@ -257,18 +271,38 @@ async function buildNodes(db: Database, project: Project, compiled: CompiledProj
   const watched = watchedColumns(compiled.nodes);
   if (schemas.length) await db.sql.unsafe(schemas.map((s) => `create schema if not exists ${ident(s)}`).join(';\n'));
   const templates = loadTemplates('materializations', project.dir);
-  const sessions = await Promise.all(Array.from({ length: Math.min(threads, Math.max(1, runnable.length)) }, () => db.reserve()));
+  const sessions = await reserved;
   const runDir = join(targetDir(project.dir), 'run');
   // the SQL each node ran, written once at the end rather than a file per node on the hot path
   const runFiles = new Map<string, string>();
   // the time at which events without a time of their own (snapshots without updated_at) happen
   const runTime = new Date().toISOString().replace('T', ' ').replace('Z', '');
   try {
-    const outcome = await schedule(runnable, runGraph, sessions.length, async (name, worker) => {
+    const nodeCtx = { runId, fullRefresh: Boolean(opts.fullRefresh), catalog, templates, watched };
+    const announce = (node: Node) => {
+      logger.event({ event: 'node', run_id: runId, node: node.name, status: 'start' });
+      if (lineage.enabled) lineage.node('START', runId, lineageOf(node));
+    };
+    const succeeded = (node: Node, out: { rows: number | null; sql: string; xid?: string }, ms: number,
+      existing: Relation | undefined) => {
+      logger.event({ event: 'node', run_id: runId, node: node.name, status: 'success', ms, rows: out.rows });
+      if (lineage.enabled) lineage.node('COMPLETE', runId, lineageOf(node));
+      runFiles.set(join(runDir, node.path), out.sql + '\n');
+      if (out.xid) written.xids.set(node.name, out.xid);
+      // later nodes in this run must see what this one left behind
+      catalog.set(catalogKey(node.config.schema, (node.config.alias as string) ?? node.name), {
+        schema: node.config.schema, name: (node.config.alias as string) ?? node.name,
+        kind: node.config.materialized === 'view' ? 'view' : 'table',
+        columns: existing && node.config.materialized !== 'view' && existing.columns.length && !opts.fullRefresh
+          ? existing.columns : [],
+        hasDependents: existing?.hasDependents ?? false,
+      });
+      return { rows: out.rows, ms };
+    };
+    const runOne = async (name: string, worker: number, announced = false) => {
       const node = compiled.nodes.get(name)!;
       if (!lock.held) throw new ConnectionLost(db.display, 'the connection holding the run lock closed');
-      logger.event({ event: 'node', run_id: runId, node: name, status: 'start' });
-      lineage.node('START', runId, lineageOf(node));
+      if (!announced) announce(node);
       const t0 = Date.now();
       const conn = sessions[worker].sql;
       const existing = catalog.get(catalogKey(node.config.schema, (node.config.alias as string) ?? node.name));
@@ -283,7 +317,6 @@ async function buildNodes(db: Database, project: Project, compiled: CompiledProj
           const columns = (described as unknown as { columns: { name: string }[] }).columns.map((c) => c.name);
           extra = { ...extra, ...snapshotContext(node, columns, runId, runTime, Boolean(opts.fullRefresh), Boolean(existing)) };
         }
-        const nodeCtx = { runId, fullRefresh: Boolean(opts.fullRefresh), catalog, templates, watched };
         try {
           out = await materialize(conn as never, node, sql, nodeCtx, extra);
         } catch (e) {
@@ -298,25 +331,54 @@ async function buildNodes(db: Database, project: Project, compiled: CompiledProj
         const e = lostConnection(caught instanceof NodeSqlError ? caught.cause : caught, db.display) ?? caught;
         if (caught instanceof NodeSqlError) runFiles.set(join(runDir, node.path), caught.sql + '\n');
         logger.event({ event: 'node', run_id: runId, node: name, status: 'error', ms: Date.now() - t0, message: describeFailure(node, e) });
-        lineage.node('FAIL', runId, { ...lineageOf(node), message: describeFailure(node, e) });
+        if (lineage.enabled) lineage.node('FAIL', runId, { ...lineageOf(node), message: describeFailure(node, e) });
         throw e;
       }
-      logger.event({ event: 'node', run_id: runId, node: name, status: 'success', ms: Date.now() - t0, rows: out.rows });
-      lineage.node('COMPLETE', runId, lineageOf(node));
-      runFiles.set(join(runDir, node.path), out.sql + '\n');
-      if (out.xid) written.xids.set(name, out.xid);
-      // later nodes in this run must see what this one left behind
-      catalog.set(catalogKey(node.config.schema, (node.config.alias as string) ?? node.name), {
-        schema: node.config.schema, name: (node.config.alias as string) ?? node.name,
-        kind: node.config.materialized === 'view' ? 'view' : 'table',
-        columns: existing && node.config.materialized !== 'view' && existing.columns.length && !opts.fullRefresh
-          ? existing.columns : [],
-        hasDependents: existing?.hasDependents ?? false,
+      return succeeded(node, out, Date.now() - t0, existing);
+    };
+    /**
+     * Ready views share one round trip: their statements run as one implicit transaction (each view is
+     * only a definition). If any fails, nothing of the group stays, and each is built alone to find it.
+     * The group's time is shared among its views.
+     */
+    const runViews = async (names: string[], worker: number) => {
+      if (!lock.held) throw new ConnectionLost(db.display, 'the connection holding the run lock closed');
+      const nodes = names.map((n) => compiled.nodes.get(n)!);
+      const none = { run_id: 0, batch_id: 0 };
+      const texts = nodes.map((node) => {
+        const existing = catalog.get(catalogKey(node.config.schema, (node.config.alias as string) ?? node.name));
+        return viewSql(node, sqlForRun(node, compiled, existing, none, opts, runId, false), nodeCtx, { prev: none });
       });
-      return { rows: out.rows, ms: Date.now() - t0 };
-    }, (name, because) => {
+      nodes.forEach(announce);
+      const t0 = Date.now();
+      try {
+        await sessions[worker].sql.unsafe(texts.join(';\n'));
+      } catch (e) {
+        const lost = lostConnection(e, db.display);
+        if (lost) throw lost;
+        // one by one, in order; a view after a failed one in the group is left for the scheduler to skip
+        const settled: PromiseSettledResult<{ rows: number | null; ms: number }>[] = [];
+        const failed = new Set<string>();
+        for (const name of names) {
+          if (runGraph.parents.get(name)!.some((p) => failed.has(p))) {
+            failed.add(name);
+            settled.push({ status: 'rejected', reason: new Error('an upstream view failed') });
+            continue;
+          }
+          settled.push(await runOne(name, worker, true).then((value) => ({ status: 'fulfilled' as const, value }), (reason) => {
+            failed.add(name);
+            return { status: 'rejected' as const, reason };
+          }));
+        }
+        return settled;
+      }
+      const ms = Math.round((Date.now() - t0) / names.length);
+      return nodes.map((node, i) => ({ status: 'fulfilled' as const, value: succeeded(node, { rows: null, sql: texts[i] }, ms,
+        catalog.get(catalogKey(node.config.schema, (node.config.alias as string) ?? node.name))) }));
+    };
+    const outcome = await schedule(runnable, runGraph, sessions.length, runOne, (name, because) => {
       logger.event({ event: 'node', run_id: runId, node: name, status: 'skipped', message: `skipped: upstream "${because}" failed` });
-    });
+    }, { canGroup: (name) => compiled.nodes.get(name)!.config.materialized === 'view', max: 1000, run: runViews });
     let failed = false;
     for (const name of runnable) {
       const s = outcome.get(name)!;

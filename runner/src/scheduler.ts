@@ -15,12 +15,25 @@ export interface Scheduled<R> {
 }
 
 /**
+ * Nodes cheap enough that the round trip dominates (views): ready ones go to a worker together, with
+ * the groupable nodes that depend only on them or on finished nodes, in DAG order, and `run` reports
+ * each one's outcome (a node it did not run because a node before it in the group failed: any
+ * rejection; the scheduler records it as skipped). At most `max` per group.
+ */
+export interface Grouping<R> {
+  canGroup(name: string): boolean;
+  max: number;
+  run(names: string[], worker: number): Promise<PromiseSettledResult<R>[]>;
+}
+
+/**
  * Runs `names` (a DAG-ordered subset of `graph`) with at most `threads` at once: a node starts as soon
  * as every selected parent succeeded. A failed node's descendants are skipped; independent nodes go on.
  */
 export async function schedule<R>(names: string[], graph: Graph, threads: number,
   run: (name: string, worker: number) => Promise<R>,
-  onSkip: (name: string, because: string) => void = () => {}): Promise<Map<string, Scheduled<R>>> {
+  onSkip: (name: string, because: string) => void = () => {},
+  grouping?: Grouping<R>): Promise<Map<string, Scheduled<R>>> {
   const selected = new Set(names);
   const results = new Map<string, Scheduled<R>>();
   const waiting = new Map<string, number>();
@@ -37,9 +50,13 @@ export async function schedule<R>(names: string[], graph: Graph, threads: number
       for (const c of graph.children.get(name) ?? []) if (selected.has(c)) skip(c, because);
     };
     const finish = (name: string, outcome: Scheduled<R>) => {
-      results.set(name, outcome);
+      settle(name, outcome);
       running--;
       freeWorkers.push(outcome.worker!);
+      pump();
+    };
+    const settle = (name: string, outcome: Scheduled<R>) => {
+      results.set(name, outcome);
       for (const c of graph.children.get(name) ?? []) {
         if (!selected.has(c)) continue;
         if (outcome.status !== 'success') skip(c, name);
@@ -49,7 +66,6 @@ export async function schedule<R>(names: string[], graph: Graph, threads: number
           if (left === 0 && !results.has(c)) ready.push(c);
         }
       }
-      pump();
     };
     const pump = () => {
       while (running < threads && ready.length) {
@@ -58,6 +74,48 @@ export async function schedule<R>(names: string[], graph: Graph, threads: number
         const worker = freeWorkers.pop()!;
         running++;
         const startedAt = Date.now();
+        if (grouping?.canGroup(name)) {
+          // the ready groupable nodes, shared among the free workers
+          const groupable = ready.filter((n) => !results.has(n) && grouping.canGroup(n));
+          const size = Math.min(grouping.max, 1 + Math.ceil(groupable.length / (threads - running + 1)));
+          const group = [name, ...groupable.slice(0, size - 1)];
+          const taken = new Set(group);
+          for (let i = ready.length - 1; i >= 0; i--) if (taken.has(ready[i])) ready.splice(i, 1);
+          // with one worker, what the group's nodes lead to can come along (names are in DAG order)
+          if (threads === 1) {
+            for (const n of names) {
+              if (group.length >= grouping.max) break;
+              if (taken.has(n) || results.has(n) || waiting.get(n) === 0 || !grouping.canGroup(n)) continue;
+              const parents = graph.parents.get(n)!.filter((p) => selected.has(p));
+              if (parents.every((p) => taken.has(p) || results.get(p)?.status === 'success')) {
+                group.push(n);
+                taken.add(n);
+              }
+            }
+          }
+          if (group.length > 1) {
+            grouping.run(group, worker).then((settled) => {
+              const finishedAt = Date.now();
+              group.forEach((n, i) => {
+                const s = settled[i];
+                if (results.has(n)) return; // skipped: a node before it in the group failed
+                settle(n, s.status === 'fulfilled'
+                  ? { name: n, status: 'success', result: s.value, startedAt, finishedAt, worker }
+                  : { name: n, status: 'error', error: s.reason, startedAt, finishedAt, worker });
+              });
+              running--;
+              freeWorkers.push(worker);
+              pump();
+            }, (error) => {
+              const finishedAt = Date.now();
+              for (const n of group) if (!results.has(n)) settle(n, { name: n, status: 'error', error, startedAt, finishedAt, worker });
+              running--;
+              freeWorkers.push(worker);
+              pump();
+            });
+            continue;
+          }
+        }
         run(name, worker).then(
           (result) => finish(name, { name, status: 'success', result, startedAt, finishedAt: Date.now(), worker }),
           (error) => finish(name, { name, status: 'error', error, startedAt, finishedAt: Date.now(), worker }),

@@ -1,4 +1,4 @@
-import Handlebars from 'handlebars';
+import { parse, TemplateException } from './hbs.js';
 
 /**
  * Renders Handlebars templates by walking the parsed tree instead of compiling each template to a
@@ -12,7 +12,8 @@ import Handlebars from 'handlebars';
 type Node = hbs.AST.Node;
 type Expr = hbs.AST.Expression;
 type Data = Record<string, unknown> & { root?: unknown; _parent?: Data };
-type Env = typeof Handlebars;
+/** Where helpers and partials come from: a TemplateEnv, or a Handlebars environment (tests compare the two). */
+type Env = { helpers: Record<string, unknown>; partials: Record<string, unknown> };
 type Helper = (this: unknown, ...args: unknown[]) => unknown;
 
 export type Render = (context: unknown, options?: { data?: Data }) => string;
@@ -23,7 +24,7 @@ const parsedPartials = new WeakMap<object, Map<string, hbs.AST.Program>>();
 export function compileTemplate(env: Env, text: string): Render {
   const simple = simpleTemplate(env, text);
   if (simple) return simple;
-  const program = Handlebars.parse(text);
+  const program = parse(text);
   return (context, options) => {
     const data: Data = options?.data ?? { root: context };
     if (!('root' in data)) data.root = context;
@@ -37,7 +38,7 @@ function partialProgram(env: Env, name: string): hbs.AST.Program | undefined {
   let program = cache.get(name);
   const source = (env.partials as Record<string, unknown>)[name];
   if (!program && typeof source === 'string') {
-    program = Handlebars.parse(source);
+    program = parse(source);
     cache.set(name, program);
   }
   return program;
@@ -73,11 +74,11 @@ function renderStatement(env: Env, node: Node, context: unknown, data: Data, sta
       // a partial Handlebars itself compiled earlier is a function by now
       if (typeof compiled === 'function') return text(compiled(partialContext, { data, helpers: env.helpers, partials: env.partials }));
       const program = partialProgram(env, name);
-      if (!program) throw new Handlebars.Exception(`The partial ${name} could not be found`, p as never);
+      if (!program) throw new TemplateException(`The partial ${name} could not be found`, p as never);
       return renderProgram(env, program, partialContext, data, [partialContext, ...stack]);
     }
     default:
-      throw new Handlebars.Exception(`unsupported template construct ${node.type}`, node as never);
+      throw new TemplateException(`unsupported template construct ${node.type}`, node as never);
   }
 }
 
@@ -122,7 +123,7 @@ function evaluate(env: Env, expr: Expr, context: unknown, data: Data, stack: unk
       // as in Handlebars, a bare name in a parameter is a value, never a helper call
       return lookupPath(expr as hbs.AST.PathExpression, context, data, stack);
     default:
-      throw new Handlebars.Exception(`unsupported expression ${expr.type}`, expr as never);
+      throw new TemplateException(`unsupported expression ${expr.type}`, expr as never);
   }
 }
 

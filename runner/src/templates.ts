@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import Handlebars from 'handlebars';
+import { TemplateEnv } from './hbs.js';
 import { sqlHelpers } from './sql-text.js';
 import { compileTemplate, type Render } from './template-engine.js';
 
@@ -22,7 +22,7 @@ export type TemplateSet = Map<string, Render> & {
  * `macros/<kind>/*.sql` of the same name, which override them.
  */
 export function loadTemplates(kind: string, projectDir?: string): TemplateSet {
-  const hb = Handlebars.create();
+  const hb = new TemplateEnv();
   hb.registerHelper({ ...sqlHelpers });
   const dirs = [join(runnerRoot, 'templates', kind)];
   if (projectDir) dirs.push(join(projectDir, 'macros', kind));
