@@ -74,6 +74,10 @@ describe('the star schema (DESIGN.md §4–§6)', function () {
       const [{ type }] = await db.sql`select format_type(atttypid, atttypmod) as type from pg_attribute
         where attrelid = 'analytics.fact_sales'::regclass and attname = 'revenue'`;
       expect(type).to.equal('numeric(12,2)');
+      // the raw tables a build read have statistics, so the next incremental run probes their batch index
+      const unanalyzed = await db.sql`select relname from pg_class where relnamespace = 'raw'::regnamespace
+        and relkind = 'r' and reltuples < 0`;
+      expect(unanalyzed.map((r) => r.relname)).to.deep.equal([]);
     });
 
     it('should keep, for one sale_id, the record of the later file by name (byte order), whatever the arrival order', async () => {

@@ -1,4 +1,5 @@
-{{!-- The calendar: every day from the first to the last sale (ISO weekdays, Monday = 1). --}}
+{{!-- The calendar: every day from the first to the last sale (ISO weekdays, Monday = 1). The first
+      and last sale come from stg_sales' index on sale_timestamp, not from a scan of every sale. --}}
 with sales as (
   select * from {{ref "stg_sales"}}
 ),

@@ -15,7 +15,7 @@ import { batchChecks, buildTests, keepValues, watchedColumns, type DataTest, typ
 import { writeManifest, writeChangedFiles, writeRunResults, targetDir } from './artifacts.js';
 import { UserError, redact } from './errors.js';
 import type { Logger } from './log.js';
-import { ident } from './sql-text.js';
+import { ident, qualified } from './sql-text.js';
 import { snapshotContext } from './snapshot.js';
 import { lineageEmitter, type LineageEmitter } from './openlineage.js';
 import { ConnectionLost, isConnectionLoss, lostConnection, type Session } from './session.js';
@@ -168,6 +168,7 @@ export async function runPipeline(opts: RunOptions): Promise<RunSummary> {
         where stage = 'staging' and rejected_at >= ${new Date(started)}`.catch(() => [{ n: 0 }]);
       rejectedInStaging = counted.n;
     }
+    if (planned.length && project.sources.length && !opts.testsOnly) await analyzeNewRawTables(db, project);
   } catch (caught) {
     // a connection lost during ingest or bookkeeping is the same event as one lost during a node
     const e = lostConnection(caught, db.display) ?? caught;
@@ -198,6 +199,20 @@ export async function runPipeline(opts: RunOptions): Promise<RunSummary> {
     (runPipeline as { last?: RunSummary }).last = summary;
   }
   return (runPipeline as { last?: RunSummary }).last!;
+}
+
+/**
+ * Raw tables that were never analyzed get their statistics once the run's models have read them. The
+ * ingest step re-analyzes a table that grew by a fifth, but leaves a first load alone (on a big file
+ * that would double the load's time); without statistics, though, the next incremental run's staging
+ * query would read the whole raw table instead of probing its batch index (autovacuum, where it is on,
+ * would do this too, some time later).
+ */
+async function analyzeNewRawTables(db: Database, project: Project): Promise<void> {
+  const names = project.sources.map((s) => qualified(s.schema, s.name));
+  const rows = await db.sql`select c.oid::regclass::text as name from pg_class as c
+    where c.oid = any(array(select to_regclass(n) from unnest(${names}::text[]) as n)) and c.reltuples < 0`;
+  await Promise.all(rows.map((r) => db.sql.unsafe(`analyze ${r.name}`)));
 }
 
 async function finishBookkeeping(sql: Database['sql'], runId: number, status: string, results: NodeResult[], message?: string) {
