@@ -33,7 +33,12 @@ export interface Scope {
   /** The failing values the last check found (relationships), and the type of the column. */
   failing: string[];
   valueType?: string;
+  /** relationships: the referenced relation's estimated rows (a small one is hashed once, see column_checks.sql). */
+  parentRows?: number;
 }
+
+/** Up to this many rows, a relationships test on changed rows hashes the parent's keys. */
+const hashableParentRows = 2_000_000;
 
 /** The kinds whose shipped templates can check only the rows a run wrote (see scopeOf in run.ts). */
 export const scopable = new Set(['not_null', 'accepted_values', 'unique', 'relationships', 'scd2_valid']);
@@ -108,6 +113,7 @@ export function buildTests(names: string[], nodes: Map<string, Node>, templates:
         ? scopeOf({ name: testName, model: name, kind: t.kind, parent }) : undefined;
       const scopeXid = scope?.xid;
       if (scopeXid) args.scope_xid = scopeXid;
+      if (scope?.parentRows !== undefined && scope.parentRows >= 0 && scope.parentRows <= hashableParentRows) args.hash_parent = true;
       for (const k of ['unique_key', 'valid_from', 'valid_to', 'current_flag']) {
         if (typeof args[k] === 'string') args[k] = ident(args[k] as string);
       }

@@ -23,6 +23,8 @@ export interface IngestOptions {
   tables: SourceTable[];
   runId: number;
   logger: Logger;
+  /** How many sources load at once (default 2); each takes a connection of `sql`. */
+  parallel?: number;
 }
 
 export interface IngestedFile {
@@ -82,8 +84,21 @@ export async function ingest(opts: IngestOptions): Promise<IngestSummary> {
     await ensureMeta(sql);
     await ensureTables(sql, [...new Set(plans.filter((p) => !p.skip).map((p) => p.file.table))]);
   }
-  for (const plan of plans) {
-    const result = plan.skip ? skipped(plan, logger) : await loadFile(sql, plan, opts.runId, logger);
+  // the files of one source load in order, one transaction each; two sources load side by side (the
+  // server parses each COPY on one core)
+  const results: IngestedFile[] = new Array(plans.length);
+  const queues = new Map<SourceTable, number[]>();
+  plans.forEach((p, i) => queues.set(p.file.table, [...(queues.get(p.file.table) ?? []), i]));
+  const pending = [...queues.values()];
+  const lane = async () => {
+    for (let queue = pending.shift(); queue; queue = pending.shift()) {
+      for (const i of queue) results[i] = plans[i].skip ? skipped(plans[i], logger) : await loadFile(sql, plans[i], opts.runId, logger);
+    }
+  };
+  const lanes = await Promise.allSettled(Array.from({ length: Math.min(opts.parallel ?? 2, pending.length) }, lane));
+  const failed = lanes.find((l): l is PromiseRejectedResult => l.status === 'rejected');
+  if (failed) throw failed.reason;
+  for (const result of results) {
     summary.files.push(result);
     summary.rows += result.rows;
     summary.rejected += result.rejected;

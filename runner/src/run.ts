@@ -95,7 +95,8 @@ export async function runPipeline(opts: RunOptions): Promise<RunSummary> {
   // target/compiled/ for every model)
   writeManifest(opts.projectDir, compiled, graph);
   const threads = Math.max(1, opts.threads ?? 4);
-  const db = opts.db ?? await connect({ projectDir: opts.projectDir, databaseUrl: opts.databaseUrl, logger, max: threads + 2 })
+  // the lock's session, one per thread, and two for the rest (two sources loading side by side, tests)
+  const db = opts.db ?? await connect({ projectDir: opts.projectDir, databaseUrl: opts.databaseUrl, logger, max: threads + 3 })
     .catch((e: unknown) => {
       // a run that never reached its database still leaves its outcome (redacted) where tools look for it
       const message = redact((e as Error).message);
@@ -561,6 +562,7 @@ async function changedRowScopes(db: Database, compiled: CompiledProject, tests: 
   if (!candidates.length) return new Map();
   const rows = await db.sql`
     select x.test, s.run_id as since, coalesce(s.failing, '{}') as failing,
+      (select c.reltuples from pg_class as c where c.oid = to_regclass(x.parent_relation)) as parent_rows,
       case when cardinality(s.failing) > 0 then
         (select format_type(a.atttypid, a.atttypmod) from pg_attribute as a
          where a.attrelid = to_regclass(x.relation) and a.attname = x.column_name) end as value_type,
@@ -572,8 +574,9 @@ async function changedRowScopes(db: Database, compiled: CompiledProject, tests: 
     from jsonb_to_recordset(${candidates.map((t) => ({
       test: t.name, parent: t.parent?.model ?? null, field: t.parent?.field ?? null,
       relation: t.check?.relation ?? null, column_name: t.check ? t.column : null,
+      parent_relation: t.check?.to_relation ?? null,
     })) as never}::jsonb)
-      as x(test text, parent text, field text, relation text, column_name text)
+      as x(test text, parent text, field text, relation text, column_name text, parent_relation text)
     join meta.test_state as s on s.test = x.test
       and (s.status = 'pass' or (s.failing is not null and x.relation is not null))`;
   const byName = new Map(candidates.map((t) => [t.name, t]));
@@ -584,7 +587,8 @@ async function changedRowScopes(db: Database, compiled: CompiledProject, tests: 
     const failing = r.failing as string[];
     if (failing.length && !r.value_type) continue;
     if (r.parent_kept && Number(r.since) >= previousBuild) {
-      scopes.set(t.name, { xid: written.xids.get(t.model)!, failing, valueType: r.value_type ?? undefined });
+      scopes.set(t.name, { xid: written.xids.get(t.model)!, failing, valueType: r.value_type ?? undefined,
+        parentRows: r.parent_rows === null ? undefined : Number(r.parent_rows) });
     }
   }
   return scopes;

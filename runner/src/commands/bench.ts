@@ -211,8 +211,6 @@ async function benchPipeline(scale: (typeof scales)['small'], runs: number, fres
     for (const f of readdirSync(baseDir)) linkSync(join(baseDir, f), join(landing, f));
     await increment(baseDir, landing, scale.sales, scale.customers);
     const url = await fresh('sadp_bench_sample', 'sadp_bench_pipe');
-    // the clone's pages reach the disk now, not during the timed run (as the ingest figures do too)
-    await admin.unsafe('checkpoint');
     const a = await must(runner(['build-models', '--project-dir', repo, '--data-dir', landing], url), 'incremental build');
     inc.push(a.ms / 1000);
     rss = Math.max(rss, a.rssMb ?? 0);
@@ -222,7 +220,6 @@ async function benchPipeline(scale: (typeof scales)['small'], runs: number, fres
     changedKeys = Number((await sql`select count(distinct key) as n from meta.snapshot_changes where run_id = ${ran.run_id}`)[0].n);
     await sql.end();
     const afterIncremental = await fingerprint(url);
-    await admin.unsafe('checkpoint');
     const b = await must(runner(['build-models', '--project-dir', repo, '--data-dir', landing, '--full-refresh'], url), 'full refresh');
     full.push(b.ms / 1000);
     rss = Math.max(rss, b.rssMb ?? 0);

@@ -4,7 +4,9 @@
       keep_values of them), for the next run.
       Every row: a parent's keys are read once, as a distinct set, and joined.
       With scope_xid, only the rows the run's merge wrote (see README, "Data tests"): they are read once
-      into a CTE, and each relationship looks their values up in its parent (an anti join). --}}
+      into a CTE, and each relationship looks their values up in its parent: with hash_parent (a parent
+      of up to a few million rows) in a hash of the parent's keys built once (NOT IN over a hashed
+      subplan), otherwise in an anti join the planner picks. --}}
 {{#if scope_xid}}
 with changed as materialized (
   select * from {{relation}} as child where child.xmin = {{literal scope_xid}}::xid
@@ -12,7 +14,11 @@ with changed as materialized (
 orphans_{{@index}} as (
   select distinct child.{{column}} as v from changed as child
   where child.{{column}} is not null
+{{#if hash_parent}}
+    and child.{{column}} not in (select parent.{{field}} from {{to_relation}} as parent where parent.{{field}} is not null)
+{{else}}
     and not exists (select 1 from {{to_relation}} as parent where parent.{{field}} = child.{{column}})
+{{/if}}
 ){{/if}}{{/each}}
 select
 {{#each checks}}
