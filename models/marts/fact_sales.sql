@@ -1,4 +1,4 @@
-{{config materialized="incremental" unique_key="sale_id" indexes="customer_id, date_key"}}
+{{config materialized="incremental" unique_key="sale_id" indexes="customer_id, date_key, product_id, store_id"}}
 {{!-- One row per sale, with the customer version in effect at the time of sale: the version whose
       [start, end) holds sale_timestamp; a sale before the customer's first version takes the first
       version; a customer with no history at all is the unknown member (-1). Ids stay as the source

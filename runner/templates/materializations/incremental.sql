@@ -8,8 +8,8 @@ create temporary table {{ident src_name}} on commit drop as
 {{sql}};
 --;
 {{!-- a temporary table has no statistics until analyzed: without them the merge below may scan the
-      whole target instead of probing its key index --}}
-analyze {{ident src_name}};
+      whole target instead of probing its key index (the key columns are what the merge joins on) --}}
+analyze {{ident src_name}}{{#if unique_key}} ({{join unique_key_quoted ", "}}){{/if}};
 --;
 {{#if reject_column}}
 {{#if build_full}}
