@@ -55,6 +55,16 @@ describe('reliability: bad projects through the CLI', function () {
     noTrace(out);
   });
 
+  it('should name the file of a project materialization template that does not parse', async () => {
+    const out = await build({
+      'macros/materializations/table.sql': 'create table {{relation}} as {{#if x}}\n{{sql}}\n',
+      'models/one.sql': '{{config materialized="table"}}\nselect 1 as one',
+    });
+    expect(out.code).to.not.equal(0);
+    expect(out.stdout + out.stderr).to.include('cannot parse template "macros/materializations/table.sql"');
+    noTrace(out);
+  });
+
   it('should exit 2 on YAML that does not parse, naming the file', async () => {
     const out = await build({ 'models/schema.yml': 'models:\n  - name: one\n   columns: [\n', 'models/one.sql': 'select 1 as one' });
     expect(out.code, out.stderr).to.equal(2);

@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { projectError } from './errors.js';
 import { TemplateEnv } from './hbs.js';
 import { sqlHelpers } from './sql-text.js';
 import { compileTemplate, type Render } from './template-engine.js';
@@ -26,19 +27,30 @@ export function loadTemplates(kind: string, projectDir?: string): TemplateSet {
   hb.registerHelper({ ...sqlHelpers });
   const dirs = [join(runnerRoot, 'templates', kind)];
   if (projectDir) dirs.push(join(projectDir, 'macros', kind));
-  const sources = new Map<string, string>();
+  const sources = new Map<string, { text: string; path: string }>();
   const fromProject = new Set<string>();
   dirs.forEach((dir, i) => {
     if (!existsSync(dir)) return;
     for (const f of readdirSync(dir).filter((f) => f.endsWith('.sql'))) {
-      sources.set(basename(f, '.sql'), readFileSync(join(dir, f), 'utf8'));
+      sources.set(basename(f, '.sql'), { text: readFileSync(join(dir, f), 'utf8'), path: i > 0 ? `macros/${kind}/${f}` : join(dir, f) });
       if (i > 0) fromProject.add(basename(f, '.sql'));
     }
   });
   const out: TemplateSet = Object.assign(new Map<string, Render>(), { fromProject });
-  for (const [name, text] of sources) {
+  for (const [name, { text, path }] of sources) {
     hb.registerPartial(name, text);
-    out.set(name, compileTemplate(hb, text));
+    // parsed on first use: a run of views needs one template of the seven
+    let render: Render | undefined;
+    out.set(name, (context, options) => {
+      if (!render) {
+        try {
+          render = compileTemplate(hb, text);
+        } catch (e) {
+          throw projectError(`cannot parse template "${path}": ${(e as Error).message}; fix the Handlebars syntax in that file`);
+        }
+      }
+      return render(context, options);
+    });
   }
   return out;
 }
