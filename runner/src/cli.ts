@@ -5,7 +5,7 @@
  */
 import { resolve } from 'node:path';
 import { UserError, redact, didYouMean } from './errors.js';
-import { createLogger } from './log.js';
+import { createLogger, flushLogs } from './log.js';
 
 export interface CommandContext {
   projectDir: string;
@@ -73,6 +73,7 @@ main(process.argv.slice(2)).then(
     process.exitCode = outcome = code;
   },
   (error) => {
+    flushLogs();
     if (error instanceof UserError) {
       process.stderr.write(`error: ${redact(error.message)}\n`);
       process.exitCode = outcome = error.exitCode;

@@ -25,14 +25,36 @@ function paint(status: string, text: string, tty: boolean): string {
   return tty && c ? `\x1b[${c}m${text}\x1b[0m` : text;
 }
 
+const flushers = new Set<() => void>();
+
+/** Writes the JSON lines still pending, before something else writes to the same stream. */
+export function flushLogs(): void {
+  for (const f of flushers) f();
+}
+
 /** On a terminal: one readable line per node. Otherwise: one JSON object per line, on stderr. */
 export function createLogger(stream: NodeJS.WriteStream = process.stderr, json = !stream.isTTY): Logger {
   const write = (line: string) => stream.write(redact(line) + '\n');
   if (json) {
+    // the lines of one turn of the event loop (a group of views logs a thousand) go out in one write;
+    // whatever is pending is written before the process exits
+    let pending: string[] = [];
+    const flush = () => {
+      if (!pending.length) return;
+      const text = pending.join('\n');
+      pending = [];
+      stream.write(redact(text) + '\n');
+    };
+    process.once('exit', flush);
+    flushers.add(flush);
+    const line = (l: string) => {
+      if (!pending.length) setImmediate(flush);
+      pending.push(l);
+    };
     return {
-      event: (e) => write(JSON.stringify({ ts: new Date().toISOString(), ...e })),
-      info: (message) => write(JSON.stringify({ ts: new Date().toISOString(), event: 'info', message })),
-      warn: (message) => write(JSON.stringify({ ts: new Date().toISOString(), event: 'warn', message })),
+      event: (e) => line(JSON.stringify({ ts: new Date().toISOString(), ...e })),
+      info: (message) => line(JSON.stringify({ ts: new Date().toISOString(), event: 'info', message })),
+      warn: (message) => line(JSON.stringify({ ts: new Date().toISOString(), event: 'warn', message })),
     };
   }
   const tty = Boolean(stream.isTTY);

@@ -1,6 +1,7 @@
 import { bool, num, parseArgs, str, type FlagSpec } from '../args.js';
 import type { CommandContext } from '../cli.js';
 import { runPipeline } from '../run.js';
+import { flushLogs } from '../log.js';
 import { usageError } from '../errors.js';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -38,6 +39,7 @@ export async function run(argv: string[], ctx: CommandContext, name: string): Pr
 }
 
 export function printSummary(summary: Awaited<ReturnType<typeof runPipeline>>) {
+  flushLogs();
   const count = (s: string) => summary.results.filter((r) => r.status === s).length;
   const models = summary.results.filter((r) => r.kind === 'model');
   const tests = summary.results.filter((r) => r.kind === 'test');
