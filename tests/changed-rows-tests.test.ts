@@ -30,7 +30,7 @@ select distinct on (order_id) seq, order_id, customer_id, amount from public.src
 order by order_id, seq desc`,
 };
 
-type TestRow = { status: string; rows: number | null; scope?: string };
+type TestRow = { status: string; rows: number | null; scope?: string; message?: string };
 
 describe('data tests that check only the rows a run wrote', function () {
   this.timeout(240_000);
@@ -158,6 +158,12 @@ describe('data tests that check only the rows a run wrote', function () {
     await land([7, 1]);
     const more = await build();
     expect(more.tests.get('relationships_orders_customer_id')).to.include({ status: 'fail', rows: 3, scope: 'changed rows' });
+    // the query a failure shows checks every row: run as given, it lists the three orphans
+    const message = more.tests.get('relationships_orders_customer_id')!.message!;
+    expect(message).to.include('checked: the rows this run wrote and the values that failed last time');
+    const query = message.split('; to see them: ')[1];
+    expect(query).to.not.include('xmin');
+    expect(await db.sql.unsafe(query)).to.have.length(3);
     // order 6 (customer 8) now points at customer 1; customer 9 arrives: only 7 is left
     await replace(6, 1);
     await db.sql`insert into public.src_customers values (9)`;

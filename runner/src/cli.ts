@@ -36,6 +36,7 @@ commands:
   start          generate data if data/raw/ is empty, build, print a summary
   docs           write the documentation site to target/docs/index.html
   show           run one model's SELECT and print its first rows
+  airflow-dag    write the Airflow DAG from the manifest (--check: fail when it is stale)
   bench          the benchmarks
 
 common flags: --project-dir DIR, --database-url URL (default: $DATABASE_URL, else an embedded PostgreSQL)

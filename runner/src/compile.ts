@@ -118,7 +118,8 @@ export function createEnvironment(project: Project): TemplateEnv {
   hb.registerHelper('helperMissing', function (...args: unknown[]) {
     const options = args.pop() as { name: string; loc?: { start: { line: number } } };
     throw templateError(`unknown helper or variable "${options.name}" in ${state?.file.path ?? 'a template'}${locOf(options)}` +
-      `${didYouMean(options.name, [...Object.keys(hb.helpers), 'this', 'is_incremental'])}`);
+      `${didYouMean(options.name, [...Object.keys(hb.helpers), 'this', 'is_incremental']) ||
+        `; macros are files in macros/ (macros/${options.name}.sql would define this one)`}`);
   });
   hb.registerHelper({ quote: sqlHelpers.literal, ident: sqlHelpers.ident, join: sqlHelpers.join, eq: sqlHelpers.eq });
   hb.registerHelper('concat', (...parts: unknown[]) => parts.slice(0, -1).map(String).join(''));

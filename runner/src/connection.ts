@@ -3,7 +3,7 @@ import postgres from 'postgres';
 import { connectionError, redact } from './errors.js';
 import { startEmbedded, type EmbeddedServer } from './embedded.js';
 import type { Logger } from './log.js';
-import { sessionTracker, type Session } from './session.js';
+import { interruption, sessionTracker, type Session } from './session.js';
 
 export type Sql = postgres.Sql<Record<string, never>>;
 
@@ -36,6 +36,7 @@ function installSignalHandlers() {
   signalsInstalled = true;
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     process.once(signal, async () => {
+      interruption.signal = signal;
       // the run's connections die with the server now; the driver's errors about them are expected
       process.on('uncaughtException', () => {});
       await Promise.allSettled([...handlers].map((h) => h()));

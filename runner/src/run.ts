@@ -18,7 +18,7 @@ import type { Logger } from './log.js';
 import { ident, qualified } from './sql-text.js';
 import { snapshotContext } from './snapshot.js';
 import { lineageEmitter, type LineageEmitter } from './openlineage.js';
-import { ConnectionLost, isConnectionLoss, lostConnection, type Session } from './session.js';
+import { ConnectionLost, interruption, isConnectionLoss, lostConnection, type Session } from './session.js';
 
 export interface RunOptions {
   projectDir: string;
@@ -192,7 +192,9 @@ export async function runPipeline(opts: RunOptions): Promise<RunSummary> {
       const record = () => finishBookkeeping((lock!.held ? lock!.conn : db.sql) as never, runId, status, results, failure);
       // once more on a lost connection: the pool replaces a dead connection on the next query
       await record().catch((e) => (isConnectionLoss(e) ? record() : Promise.reject(e)))
-        .catch((e) => logger.warn(`could not record the run: ${(e as Error).message}`));
+        .catch((e) => logger.warn(interruption.signal
+          ? `the run is not recorded as ended (interrupted by ${interruption.signal}); the next run marks it aborted`
+          : `could not record the run: ${(e as Error).message}`));
       await lock.release();
     }
     if (!opts.db) await db.close();
@@ -284,6 +286,7 @@ async function buildNodes(db: Database, project: Project, compiled: CompiledProj
   const schemas = [...new Set(runnable.map((n) => compiled.nodes.get(n)!.config.schema))];
   const [catalog, previous] = await Promise.all([readCatalog(db.sql, schemas), readPrevious(db.sql)]);
   written.previous = previous;
+  const existedBefore = new Set(catalog.keys());
   const watched = watchedColumns(compiled.nodes);
   if (schemas.length) await db.sql.unsafe(schemas.map((s) => `create schema if not exists ${ident(s)}`).join(';\n'));
   const templates = loadTemplates('materializations', project.dir);
@@ -346,8 +349,9 @@ async function buildNodes(db: Database, project: Project, compiled: CompiledProj
       } catch (caught) {
         const e = lostConnection(caught instanceof NodeSqlError ? caught.cause : caught, db.display) ?? caught;
         if (caught instanceof NodeSqlError) runFiles.set(join(runDir, node.path), caught.sql + '\n');
-        logger.event({ event: 'node', run_id: runId, node: name, status: 'error', ms: Date.now() - t0, message: describeFailure(node, e) });
-        if (lineage.enabled) lineage.node('FAIL', runId, { ...lineageOf(node), message: describeFailure(node, e) });
+        const failure = describeFailure(node, e, Boolean(existing));
+        logger.event({ event: 'node', run_id: runId, node: name, status: 'error', ms: Date.now() - t0, message: failure });
+        if (lineage.enabled) lineage.node('FAIL', runId, { ...lineageOf(node), message: failure });
         throw e;
       }
       return succeeded(node, out, Date.now() - t0, existing);
@@ -408,7 +412,7 @@ async function buildNodes(db: Database, project: Project, compiled: CompiledProj
         results.push({ ...base, status: 'success', rows: r.rows });
       } else if (s.status === 'error') {
         failed = true;
-        const message = describeFailure(node, s.error);
+        const message = describeFailure(node, s.error, existedBefore.has(catalogKey(node.config.schema, (node.config.alias as string) ?? node.name)));
         results.push({ ...base, status: 'error', rows: null, message });
       } else {
         failed = true;
@@ -439,7 +443,7 @@ function sqlForRun(node: Node, compiled: CompiledProject, existing: Relation | u
 }
 
 /** The database's own message, the model file, and the line of the compiled SQL it points at. */
-export function describeFailure(node: Node, error: unknown): string {
+export function describeFailure(node: Node, error: unknown, existed = true): string {
   if (error instanceof UserError) return error.message;
   const e = error instanceof NodeSqlError ? error.cause as { message?: string; position?: string; code?: string; detail?: string; hint?: string } : error as { message?: string };
   const position = (e as { position?: string }).position;
@@ -455,7 +459,8 @@ export function describeFailure(node: Node, error: unknown): string {
   const detail = (e as { detail?: string }).detail ? `\n  detail: ${(e as { detail?: string }).detail}` : '';
   const hint = (e as { hint?: string }).hint ? `\n  hint: ${(e as { hint?: string }).hint}` : '';
   return redact(`model "${node.name}" failed (${node.path}): ${e?.message ?? String(error)}${where}${detail}${hint}\n` +
-    `  compiled SQL: target/run/${node.path}; fix the model and run again (its previous table is unchanged)`);
+    `  compiled SQL: target/run/${node.path}; fix the model and run again` +
+    `${existed ? ` (its previous ${node.config.materialized === 'view' ? 'view' : 'table'} is unchanged)` : ''}`);
 }
 
 async function runTests(db: Database, compiled: CompiledProject, planned: string[], opts: RunOptions, runId: number,
@@ -473,6 +478,8 @@ async function runTests(db: Database, compiled: CompiledProject, planned: string
   // a project's own template for a test kind is honoured as written, one query per test
   const overridden = (kind: string) => templates.fromProject?.has(kind) ?? false;
   let tests = buildTests(eligible, compiled.nodes, templates, singular, overridden);
+  // what a failure message shows: the query over every row, which a user can run to see the failures
+  const everyRow = new Map(tests.map((t) => [t.name, t.sql]));
   const scopes = opts.fullTests ? new Map<string, Scope>() : await changedRowScopes(db, compiled, tests, written);
   if (scopes.size) tests = buildTests(eligible, compiled.nodes, templates, singular, overridden, (t) => scopes.get(t.name));
   const { batches, rest } = batchChecks(tests, templates);
@@ -483,7 +490,9 @@ async function runTests(db: Database, compiled: CompiledProject, planned: string
     const status = failures === 0 ? 'pass' : t.severity === 'warn' ? 'warn' : 'fail';
     if (status === 'fail') failed = true;
     const scope = t.scopeXid ? 'changed rows' : 'all rows';
-    const message = failures ? `${failures} failing ${t.kind === 'relationships' ? 'value' : 'row'}(s); query: ${t.sql.replace(/\s+/g, ' ').trim()}` : undefined;
+    const checked = t.scopeXid ? ` (checked: the rows this run wrote${t.stillFailing ? ' and the values that failed last time' : ''})` : '';
+    const query = (everyRow.get(t.name) ?? t.sql).replace(/\s+/g, ' ').trim();
+    const message = failures ? `${failures} failing ${t.kind === 'relationships' ? 'value' : 'row'}(s)${checked}; to see them: ${query}` : undefined;
     results.push({ node: t.name, kind: 'test', status, ms, rows: failures, message, scope });
     outcomes.push({ test: t.name, model: t.model, status, scope, failing: failures === 0 ? [] : failing ?? null });
     opts.logger.event({ event: 'test', run_id: runId, node: t.name, status, ms, rows: failures, scope, message });

@@ -12,12 +12,18 @@ export interface Session {
 }
 
 /** The run lost its connection to the database: what it was writing then did not commit. */
+/** Set when Ctrl-C or a termination signal stops the command (and the embedded server with it). */
+export const interruption: { signal?: string } = {};
+
 export class ConnectionLost extends UserError {
   constructor(display: string, reason: string) {
-    super('run_failed', `lost the connection to the database at ${display} (${reason}): the server restarted or ` +
-      `ended the session; each node and each landing file commits whole, so every table is as before this run or as ` +
-      `the run meant to leave it. ` +
-      `run the command again once the database is back`);
+    super('run_failed', interruption.signal
+      ? `interrupted by ${interruption.signal}: the command stopped, and the embedded server with it; each node and ` +
+        `each landing file commits whole, so every table is as before this run or as the run meant to leave it`
+      : `lost the connection to the database at ${display} (${reason}): the server restarted or ` +
+        `ended the session; each node and each landing file commits whole, so every table is as before this run or as ` +
+        `the run meant to leave it. ` +
+        `run the command again once the database is back`);
     this.name = 'ConnectionLost';
   }
 }

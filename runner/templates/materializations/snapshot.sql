@@ -9,7 +9,8 @@
     2. their versions: events in time order, where an event opens a version only when a tracked column
        differs (IS DISTINCT FROM) from the version before it; a version ends where the next begins;
     3. reconcile: delete stored versions that no longer exist, update the end/current flag and columns of
-       those that do, insert the new ones. This order never lets two versions overlap at any moment, so
+       those that do, insert the new ones (the node's rows: versions deleted, updated and inserted).
+       This order never lets two versions overlap at any moment, so
        the exclusion constraint and the unique index on current rows hold throughout.
   Without updated_at every run's rows are events at the run's time, and the stored versions stand in
   for the earlier events.
@@ -101,7 +102,7 @@ with gone as (
 ){{#each watched}},
 gone_{{@index}} as (insert into {{ident temp}} select {{quoted}} from gone where {{quoted}} is not null){{/each}}
 insert into {{ident changed}} select {{unique_key}}::text from gone;
---;
+--; rows
 with moved as (
   update {{relation}} as t
   set {{valid_to}} = v.valid_to, {{current_flag}} = (v.valid_to is null){{#each stored_cols}}, {{this}} = v.{{this}}{{/each}}
@@ -112,7 +113,7 @@ with moved as (
   returning t.{{unique_key}} as key
 )
 insert into {{ident changed}} select key::text from moved;
---;
+--; rows
 with added as (
   insert into {{relation}} ({{unique_key}}{{#each stored_cols}}, {{this}}{{/each}}, {{valid_from}}, {{valid_to}}, {{current_flag}})
   select v.key{{#each stored_cols}}, v.{{this}}{{/each}}, v.valid_from, v.valid_to, v.valid_to is null
