@@ -1,3 +1,4 @@
+import type { Node } from './compile.js';
 import type { Sql } from './connection.js';
 
 export interface Relation {
@@ -12,6 +13,9 @@ export interface Relation {
 export type Catalog = Map<string, Relation>;
 
 export const catalogKey = (schema: string, name: string) => `${schema}.${name}`;
+
+/** The catalog key of the relation a model builds (its schema, and its alias or name). */
+export const nodeKey = (node: Node) => catalogKey(node.config.schema, (node.config.alias as string | undefined) ?? node.name);
 
 /** Reads every relation of the given schemas in one query: the runner asks the catalog once per run. */
 export async function readCatalog(sql: Sql, schemas: string[]): Promise<Catalog> {

@@ -40,10 +40,10 @@ export interface Scope {
 /** Up to this many rows, a relationships test on changed rows hashes the parent's keys. */
 const hashableParentRows = 2_000_000;
 
-/** The kinds whose shipped templates can check only the rows a run wrote (see scopeOf in run.ts). */
+/** The kinds whose shipped templates can check only the rows a run wrote (see changedRowScopes in run.ts). */
 export const scopable = new Set(['not_null', 'accepted_values', 'unique', 'relationships', 'scd2_valid']);
 
-/** Decides, per test, whether it checks only the rows of one transaction (returns that xid). */
+/** Decides, per test, whether it checks only the rows of one transaction (and which: the Scope), or every row. */
 export type ScopeOf = (test: { name: string; model: string; kind: string; parent?: { model: string; field: string } }) => Scope | undefined;
 
 /** Kinds whose test is a predicate on one row of the model: several of them share one scan. */
@@ -101,11 +101,13 @@ export function buildTests(names: string[], nodes: Map<string, Node>, templates:
       const args: Record<string, unknown> = { ...t.args };
       let parent: DataTest['parent'];
       if (t.kind === 'relationships') {
-        const to = relationshipTarget(args);
-        const target = nodes.get(to);
-        if (!target) throw projectError(`test relationships on "${name}.${t.column}" refers to unknown model "${to}"${didYouMean(to, nodes.keys())}`);
+        parent = relationshipOf(args, t.column);
+        const target = nodes.get(parent.model);
+        if (!target) {
+          throw projectError(`test relationships on "${name}.${t.column}" refers to unknown model "${parent.model}"` +
+            `${didYouMean(parent.model, nodes.keys())}`);
+        }
         args.to_relation = relationOf(target);
-        parent = { model: to, field: String(args.field ?? t.column) };
         args.field = ident(parent.field);
       }
       const testName = [t.kind, name, t.column].filter(Boolean).join('_');
@@ -141,9 +143,12 @@ export function buildTests(names: string[], nodes: Map<string, Node>, templates:
   return out;
 }
 
-/** The model a relationships test points at: `to: dim_customer` or `to: ref('dim_customer')`. */
-export function relationshipTarget(args: Record<string, unknown>): string {
-  return String(args.to ?? '').replace(/^ref\(['"]?|['"]?\)$/g, '');
+/**
+ * What a relationships test on `column` points at: the model (`to: dim_customer` or
+ * `to: ref('dim_customer')`) and its column (`field`, by default the same name).
+ */
+export function relationshipOf(args: Record<string, unknown>, column: string | undefined): { model: string; field: string } {
+  return { model: String(args.to ?? '').replace(/^ref\(['"]?|['"]?\)$/g, ''), field: String(args.field ?? column) };
 }
 
 /**
@@ -155,11 +160,9 @@ export function watchedColumns(nodes: Map<string, Node>): Map<string, string[]> 
   for (const node of nodes.values()) {
     for (const t of node.tests) {
       if (t.kind !== 'relationships') continue;
-      const to = relationshipTarget(t.args ?? {});
-      if (!nodes.has(to)) continue;
-      const fields = out.get(to) ?? new Set<string>();
-      fields.add(String(t.args?.field ?? t.column));
-      out.set(to, fields);
+      const { model, field } = relationshipOf(t.args ?? {}, t.column);
+      if (!nodes.has(model)) continue;
+      out.set(model, (out.get(model) ?? new Set<string>()).add(field));
     }
   }
   return new Map([...out].map(([k, v]) => [k, [...v].sort()]));

@@ -134,18 +134,16 @@ export async function planFiles(sql: Sql, files: LandingFile[], logger: Logger):
       if (before) {
         // the same size and modification time as when it was ingested: the same file, as make and
         // rsync assume; otherwise its content decides
-        if (before.bytes === bytes && before.mtimeNs === mtimeNs) {
-          plans.push({ file, header: { names: [], bytes: 0, lines: 0 }, columns: [], bytes, mtimeNs, skip: 'ingested' });
-          continue;
+        if (before.bytes !== bytes || before.mtimeNs !== mtimeNs) {
+          const now = await sha256File(file.path, file.relPath);
+          if (now !== before.sha256) {
+            throw inputError(`landing file "${file.relPath}" was ingested before with different content ` +
+              `(sha256 ${before.sha256.slice(0, 12)}… then, ${now.slice(0, 12)}… now); landing files are immutable: ` +
+              `deliver corrections as a new file`);
+          }
+          // touched, not changed: remember its new time so the next run needs no hash
+          await sql`update meta.ingested_files set mtime_ns = ${mtimeNs} where file_name = ${file.relPath}`;
         }
-        const now = await sha256File(file.path, file.relPath);
-        if (now !== before.sha256) {
-          throw inputError(`landing file "${file.relPath}" was ingested before with different content ` +
-            `(sha256 ${before.sha256.slice(0, 12)}… then, ${now.slice(0, 12)}… now); landing files are immutable: ` +
-            `deliver corrections as a new file`);
-        }
-        // touched, not changed: remember its new time so the next run needs no hash
-        await sql`update meta.ingested_files set mtime_ns = ${mtimeNs} where file_name = ${file.relPath}`;
         plans.push({ file, header: { names: [], bytes: 0, lines: 0 }, columns: [], bytes, mtimeNs, skip: 'ingested' });
         continue;
       }

@@ -1,5 +1,5 @@
 import type { Catalog, Relation } from './catalog.js';
-import { catalogKey } from './catalog.js';
+import { nodeKey } from './catalog.js';
 import type { Node } from './compile.js';
 import { relationOf } from './compile.js';
 import { ident, literal } from './sql-text.js';
@@ -71,12 +71,15 @@ export function templateContext(node: Node, sql: string, ctx: NodeRunContext, ex
   };
 }
 
+/** Materializations whose every build records in meta.key_removals what it took away (key_removals.sql). */
+export const recordsKeyRemovals = (materialized: string) => ['table', 'incremental', 'snapshot'].includes(materialized);
+
 /**
  * A view's statements as one text, for a round trip shared with other views (see buildNodes): a view is
  * only its definition, so there is nothing to count and nothing to record.
  */
 export function viewSql(node: Node, sql: string, ctx: NodeRunContext, extra: Record<string, unknown> = {}): string {
-  const existing = ctx.catalog.get(catalogKey(node.config.schema, (node.config.alias as string | undefined) ?? node.name));
+  const existing = ctx.catalog.get(nodeKey(node));
   const template = ctx.templates.get('view');
   if (!template) throw new Error('no template for materialization "view"');
   return splitStatements(template(templateContext(node, sql, ctx, existing, extra)))
@@ -91,11 +94,11 @@ export function viewSql(node: Node, sql: string, ctx: NodeRunContext, extra: Rec
  */
 export async function materialize(conn: Conn, node: Node, sql: string, ctx: NodeRunContext,
   extra: Record<string, unknown> = {}): Promise<NodeOutcome> {
-  const existing = ctx.catalog.get(catalogKey(node.config.schema, (node.config.alias as string | undefined) ?? node.name));
+  const existing = ctx.catalog.get(nodeKey(node));
   const template = ctx.templates.get(node.config.materialized);
   if (!template) throw new Error(`no template for materialization "${node.config.materialized}"`);
   const watermarked = node.config.materialized === 'incremental' || node.config.materialized === 'snapshot';
-  const stored = watermarked || node.config.materialized === 'table';
+  const stored = recordsKeyRemovals(node.config.materialized);
   const records = [];
   if (watermarked) {
     records.push(`insert into meta.node_state (node, run_id) values (${literal(node.name)}, ${ctx.runId})

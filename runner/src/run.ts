@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { compileProject, renderModel, resolveSql, type CompiledProject, type Node } from './compile.js';
 import { connect, type Database } from './connection.js';
-import { readCatalog, catalogKey, type Relation } from './catalog.js';
+import { readCatalog, nodeKey, type Relation } from './catalog.js';
 import { buildGraph, collapseGraph, type Graph } from './graph.js';
 import { planNodes } from './select.js';
 import { loadProject, type Project } from './project.js';
@@ -9,7 +9,7 @@ import { acquireRunLock, type RunLock } from './lock.js';
 import { ensureMeta } from './meta.js';
 import { applyProjectMigrations } from './migrate.js';
 import { loadTemplates } from './templates.js';
-import { materialize, NodeSqlError, viewSql } from './materialize.js';
+import { materialize, NodeSqlError, recordsKeyRemovals, viewSql } from './materialize.js';
 import { schedule } from './scheduler.js';
 import { batchChecks, buildTests, keepValues, watchedColumns, type DataTest, type Scope } from './datatests.js';
 import { writeManifest, writeChangedFiles, writeRunResults, targetDir } from './artifacts.js';
@@ -123,7 +123,7 @@ export async function runPipeline(opts: RunOptions): Promise<RunSummary> {
   try {
     lock = await acquireRunLock(() => db.reserve(), opts.lockTimeoutMs ?? 60_000,
       (holder) => logger.info(`waiting for ${holder} to finish…`));
-    const runnableCount = planned.filter((n) => !['ephemeral', 'test'].includes(compiled.nodes.get(n)!.config.materialized)).length;
+    const runnableCount = planned.filter((n) => buildable(compiled.nodes.get(n)!)).length;
     if (runnableCount && !opts.testsOnly) {
       sessions = Promise.all(Array.from({ length: Math.min(threads, runnableCount) }, () => db.reserve()));
       sessions.catch(() => {}); // awaited (and reported) by buildNodes
@@ -250,7 +250,6 @@ async function ingestStep(db: Database, project: Project, opts: RunOptions, runI
   return summary;
 }
 
-/** The watermark of each node: the run in which it last succeeded, and the last batch landed by then. */
 /** What this run's builds leave for its data tests. */
 interface Written {
   /** Incremental and snapshot nodes merged (not rebuilt) in this run: the xid of their transaction. */
@@ -259,6 +258,7 @@ interface Written {
   previous: Map<string, { run_id: number; batch_id: number }>;
 }
 
+/** The watermark of each node: the run in which it last succeeded, and the last batch landed by then. */
 async function readPrevious(sql: Database['sql']): Promise<Map<string, { run_id: number; batch_id: number }>> {
   const rows = await sql`
     select state.node, state.run_id,
@@ -266,6 +266,9 @@ async function readPrevious(sql: Database['sql']): Promise<Map<string, { run_id:
     from meta.node_state as state`;
   return new Map(rows.map((r) => [r.node, { run_id: Number(r.run_id), batch_id: Number(r.batch_id) }]));
 }
+
+/** Models that build a relation: ephemeral models are inlined, singular tests are queries. */
+const buildable = (node: Node) => !['ephemeral', 'test'].includes(node.config.materialized);
 
 async function buildNodes(db: Database, project: Project, compiled: CompiledProject, graph: Graph, planned: string[],
   opts: RunOptions, runId: number, threads: number, results: NodeResult[], lock: RunLock,
@@ -280,9 +283,9 @@ async function buildNodes(db: Database, project: Project, compiled: CompiledProj
     })])],
     output: `${node.config.schema}.${(node.config.alias as string) ?? node.name}`,
   });
-  const runnable = planned.filter((n) => !['ephemeral', 'test'].includes(compiled.nodes.get(n)!.config.materialized));
+  const runnable = planned.filter((n) => buildable(compiled.nodes.get(n)!));
   const runGraph = collapseGraph(graph, new Set([...compiled.nodes.keys()].filter((n) =>
-    !['ephemeral', 'test'].includes(compiled.nodes.get(n)!.config.materialized))));
+    buildable(compiled.nodes.get(n)!))));
   const schemas = [...new Set(runnable.map((n) => compiled.nodes.get(n)!.config.schema))];
   const [catalog, previous] = await Promise.all([readCatalog(db.sql, schemas), readPrevious(db.sql)]);
   written.previous = previous;
@@ -309,7 +312,7 @@ async function buildNodes(db: Database, project: Project, compiled: CompiledProj
       runFiles.set(join(runDir, node.path), out.sql + '\n');
       if (out.xid) written.xids.set(node.name, out.xid);
       // later nodes in this run must see what this one left behind
-      catalog.set(catalogKey(node.config.schema, (node.config.alias as string) ?? node.name), {
+      catalog.set(nodeKey(node), {
         schema: node.config.schema, name: (node.config.alias as string) ?? node.name,
         kind: node.config.materialized === 'view' ? 'view' : 'table',
         columns: existing && node.config.materialized !== 'view' && existing.columns.length && !opts.fullRefresh
@@ -324,7 +327,7 @@ async function buildNodes(db: Database, project: Project, compiled: CompiledProj
       if (!announced) announce(node);
       const t0 = Date.now();
       const conn = sessions[worker].sql;
-      const existing = catalog.get(catalogKey(node.config.schema, (node.config.alias as string) ?? node.name));
+      const existing = catalog.get(nodeKey(node));
       // what the node saw when it last succeeded; nothing when it is rebuilt from scratch
       const prev = existing && !opts.fullRefresh ? previous.get(name) ?? { run_id: 0, batch_id: 0 } : { run_id: 0, batch_id: 0 };
       let sql = sqlForRun(node, compiled, existing, prev, opts, runId, false);
@@ -365,10 +368,9 @@ async function buildNodes(db: Database, project: Project, compiled: CompiledProj
       if (!lock.held) throw new ConnectionLost(db.display, 'the connection holding the run lock closed');
       const nodes = names.map((n) => compiled.nodes.get(n)!);
       const none = { run_id: 0, batch_id: 0 };
-      const texts = nodes.map((node) => {
-        const existing = catalog.get(catalogKey(node.config.schema, (node.config.alias as string) ?? node.name));
-        return viewSql(node, sqlForRun(node, compiled, existing, none, opts, runId, false), nodeCtx, { prev: none });
-      });
+      const existing = nodes.map((node) => catalog.get(nodeKey(node)));
+      const texts = nodes.map((node, i) =>
+        viewSql(node, sqlForRun(node, compiled, existing[i], none, opts, runId, false), nodeCtx, { prev: none }));
       nodes.forEach(announce);
       const t0 = Date.now();
       try {
@@ -393,8 +395,7 @@ async function buildNodes(db: Database, project: Project, compiled: CompiledProj
         return settled;
       }
       const ms = Math.round((Date.now() - t0) / names.length);
-      return nodes.map((node, i) => ({ status: 'fulfilled' as const, value: succeeded(node, { rows: null, sql: texts[i] }, ms,
-        catalog.get(catalogKey(node.config.schema, (node.config.alias as string) ?? node.name))) }));
+      return nodes.map((node, i) => ({ status: 'fulfilled' as const, value: succeeded(node, { rows: null, sql: texts[i] }, ms, existing[i]) }));
     };
     const outcome = await schedule(runnable, runGraph, sessions.length, runOne, (name, because) => {
       logger.event({ event: 'node', run_id: runId, node: name, status: 'skipped', message: `skipped: upstream "${because}" failed` });
@@ -412,7 +413,7 @@ async function buildNodes(db: Database, project: Project, compiled: CompiledProj
         results.push({ ...base, status: 'success', rows: r.rows });
       } else if (s.status === 'error') {
         failed = true;
-        const message = describeFailure(node, s.error, existedBefore.has(catalogKey(node.config.schema, (node.config.alias as string) ?? node.name)));
+        const message = describeFailure(node, s.error, existedBefore.has(nodeKey(node)));
         results.push({ ...base, status: 'error', rows: null, message });
       } else {
         failed = true;
@@ -517,10 +518,8 @@ async function runTests(db: Database, compiled: CompiledProject, planned: string
       const [counts] = await db.sql.unsafe(b.sql);
       await Promise.all(b.tests.map(async (t, i) => {
         const failures = Number(counts[`check_${i}`]);
-        const values = counts[`failing_${i}`] as string[] | null | undefined;
-        const found = { failures, failing: values && failures <= keepValues ? values : failures === 0 ? [] : null };
         try {
-          report(t, await withStillFailing(t, found), Date.now() - t0);
+          report(t, await withStillFailing(t, foundOf(failures, counts[`failing_${i}`])), Date.now() - t0);
         } catch (e) {
           broken(t, e, Date.now() - t0);
         }
@@ -535,8 +534,7 @@ async function runTests(db: Database, compiled: CompiledProject, planned: string
       const keep = t.kind === 'relationships' && t.check;
       const [row] = await db.sql.unsafe(`select count(*)::int as failures${keep ? `, (array_agg(value::text))[1:${keepValues + 1}] as failing` : ''}
         from (\n${t.sql.replace(/;\s*$/, '')}\n) as test`);
-      const failing = keep && row.failures <= keepValues ? (row.failing as string[] | null) ?? [] : row.failures === 0 ? [] : null;
-      report(t, await withStillFailing(t, { failures: row.failures, failing }), Date.now() - t0);
+      report(t, await withStillFailing(t, foundOf(row.failures, row.failing)), Date.now() - t0);
     } catch (e) {
       broken(t, e, Date.now() - t0);
     }
@@ -557,6 +555,12 @@ interface Found {
   failing: string[] | null;
 }
 
+/** `values`: the failing values a query returned (relationships); kept when there are not too many. */
+const foundOf = (failures: number, values: unknown): Found => ({
+  failures,
+  failing: failures === 0 ? [] : Array.isArray(values) && failures <= keepValues ? values.map(String) : null,
+});
+
 /**
  * The tests that may check only the rows this run wrote, with the xid that wrote them. A test qualifies
  * when its model was merged (not rebuilt) in this run, it uses a shipped template, its last outcome is
@@ -567,7 +571,7 @@ interface Found {
  */
 async function changedRowScopes(db: Database, compiled: CompiledProject, tests: DataTest[], written: Written): Promise<Map<string, Scope>> {
   const candidates = tests.filter((t) => written.xids.has(t.model) && (t.kind !== 'relationships' || t.parent
-    && ['table', 'incremental', 'snapshot'].includes(compiled.nodes.get(t.parent.model)?.config.materialized as string)));
+    && recordsKeyRemovals(compiled.nodes.get(t.parent.model)?.config.materialized as string)));
   if (!candidates.length) return new Map();
   const rows = await db.sql`
     select x.test, s.run_id as since, coalesce(s.failing, '{}') as failing,

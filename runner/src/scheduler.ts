@@ -49,12 +49,6 @@ export async function schedule<R>(names: string[], graph: Graph, threads: number
       onSkip(name, because);
       for (const c of graph.children.get(name) ?? []) if (selected.has(c)) skip(c, because);
     };
-    const finish = (name: string, outcome: Scheduled<R>) => {
-      settle(name, outcome);
-      running--;
-      freeWorkers.push(outcome.worker!);
-      pump();
-    };
     const settle = (name: string, outcome: Scheduled<R>) => {
       results.set(name, outcome);
       for (const c of graph.children.get(name) ?? []) {
@@ -67,6 +61,41 @@ export async function schedule<R>(names: string[], graph: Graph, threads: number
         }
       }
     };
+    /** Records what a worker ran (one node or a group, in DAG order) and hands the worker back. */
+    const done = (group: string[], settled: PromiseSettledResult<R>[], startedAt: number, worker: number) => {
+      const finishedAt = Date.now();
+      group.forEach((n, i) => {
+        if (results.has(n)) return; // skipped: a node before it in the group failed
+        const s = settled[i];
+        settle(n, s.status === 'fulfilled'
+          ? { name: n, status: 'success', result: s.value, startedAt, finishedAt, worker }
+          : { name: n, status: 'error', error: s.reason, startedAt, finishedAt, worker });
+      });
+      running--;
+      freeWorkers.push(worker);
+      pump();
+    };
+    /** `name` with the ready groupable nodes (a share of them per free worker), and with one worker what they lead to. */
+    const takeGroup = (name: string, grouping: Grouping<R>): string[] => {
+      const groupable = ready.filter((n) => !results.has(n) && grouping.canGroup(n));
+      const size = Math.min(grouping.max, 1 + Math.ceil(groupable.length / (threads - running + 1)));
+      const group = [name, ...groupable.slice(0, size - 1)];
+      const taken = new Set(group);
+      for (let i = ready.length - 1; i >= 0; i--) if (taken.has(ready[i])) ready.splice(i, 1);
+      // with one worker, what the group's nodes lead to can come along (names are in DAG order)
+      if (threads === 1) {
+        for (const n of names) {
+          if (group.length >= grouping.max) break;
+          if (taken.has(n) || results.has(n) || waiting.get(n) === 0 || !grouping.canGroup(n)) continue;
+          const parents = graph.parents.get(n)!.filter((p) => selected.has(p));
+          if (parents.every((p) => taken.has(p) || results.get(p)?.status === 'success')) {
+            group.push(n);
+            taken.add(n);
+          }
+        }
+      }
+      return group;
+    };
     const pump = () => {
       while (running < threads && ready.length) {
         const name = ready.shift()!;
@@ -74,52 +103,11 @@ export async function schedule<R>(names: string[], graph: Graph, threads: number
         const worker = freeWorkers.pop()!;
         running++;
         const startedAt = Date.now();
-        if (grouping?.canGroup(name)) {
-          // the ready groupable nodes, shared among the free workers
-          const groupable = ready.filter((n) => !results.has(n) && grouping.canGroup(n));
-          const size = Math.min(grouping.max, 1 + Math.ceil(groupable.length / (threads - running + 1)));
-          const group = [name, ...groupable.slice(0, size - 1)];
-          const taken = new Set(group);
-          for (let i = ready.length - 1; i >= 0; i--) if (taken.has(ready[i])) ready.splice(i, 1);
-          // with one worker, what the group's nodes lead to can come along (names are in DAG order)
-          if (threads === 1) {
-            for (const n of names) {
-              if (group.length >= grouping.max) break;
-              if (taken.has(n) || results.has(n) || waiting.get(n) === 0 || !grouping.canGroup(n)) continue;
-              const parents = graph.parents.get(n)!.filter((p) => selected.has(p));
-              if (parents.every((p) => taken.has(p) || results.get(p)?.status === 'success')) {
-                group.push(n);
-                taken.add(n);
-              }
-            }
-          }
-          if (group.length > 1) {
-            grouping.run(group, worker).then((settled) => {
-              const finishedAt = Date.now();
-              group.forEach((n, i) => {
-                const s = settled[i];
-                if (results.has(n)) return; // skipped: a node before it in the group failed
-                settle(n, s.status === 'fulfilled'
-                  ? { name: n, status: 'success', result: s.value, startedAt, finishedAt, worker }
-                  : { name: n, status: 'error', error: s.reason, startedAt, finishedAt, worker });
-              });
-              running--;
-              freeWorkers.push(worker);
-              pump();
-            }, (error) => {
-              const finishedAt = Date.now();
-              for (const n of group) if (!results.has(n)) settle(n, { name: n, status: 'error', error, startedAt, finishedAt, worker });
-              running--;
-              freeWorkers.push(worker);
-              pump();
-            });
-            continue;
-          }
-        }
-        run(name, worker).then(
-          (result) => finish(name, { name, status: 'success', result, startedAt, finishedAt: Date.now(), worker }),
-          (error) => finish(name, { name, status: 'error', error, startedAt, finishedAt: Date.now(), worker }),
-        );
+        const group = grouping?.canGroup(name) ? takeGroup(name, grouping) : [name];
+        const ran: Promise<PromiseSettledResult<R>[]> = group.length > 1
+          ? grouping!.run(group, worker).catch((reason) => group.map(() => ({ status: 'rejected' as const, reason })))
+          : run(name, worker).then((value) => [{ status: 'fulfilled' as const, value }], (reason) => [{ status: 'rejected' as const, reason }]);
+        void ran.then((settled) => done(group, settled, startedAt, worker));
       }
       if (running === 0 && !ready.length) resolve(results);
     };
