@@ -4,12 +4,11 @@
  * every table, so that "as before the run or as the run meant to leave it" can be checked table by table.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import postgres from 'postgres';
-import { adminUrl, cliPath, runCli, type CliResult } from './support.js';
+import { cliPath, createDatabase, runCli, type CliResult, type TestDatabase } from './support.js';
 import { repoRoot } from './star-support.js';
 
 export interface Dataset {
@@ -46,43 +45,11 @@ export function sharedDataset(): Promise<Dataset> {
 }
 
 /** A database of the test server that the suite owns; `drop()` ends every connection to it first. */
-export interface OwnDatabase {
-  name: string;
-  url: string;
-  sql: postgres.Sql;
-  drop(): Promise<void>;
-}
-
-const admin = () => postgres(adminUrl, { max: 1, onnotice: () => {} });
+export type OwnDatabase = TestDatabase;
 
 /** Creates `sadp_r_<random>`, empty or as a copy of `template` (which must have no connections). */
-export async function ownDatabase(template?: string): Promise<OwnDatabase> {
-  const name = `sadp_r_${randomBytes(6).toString('hex')}`;
-  const a = admin();
-  try {
-    await a.unsafe(`create database ${name}${template ? ` template ${template}` : ''}`);
-  } finally {
-    await a.end();
-  }
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  const sql = postgres(url.toString(), { max: 2, onnotice: () => {} });
-  return {
-    name,
-    url: url.toString(),
-    sql,
-    async drop() {
-      await sql.end({ timeout: 5 });
-      const b = admin();
-      try {
-        await b`select pg_terminate_backend(pid) from pg_stat_activity where datname = ${name} and pid <> pg_backend_pid()`;
-        await b.unsafe(`drop database if exists ${name}`);
-      } finally {
-        await b.end();
-      }
-    },
-  };
-}
+export const ownDatabase = (template?: string): Promise<OwnDatabase> =>
+  createDatabase({ template, prefix: 'sadp_r', bigintAsText: true });
 
 /** Columns that differ between equal builds: load times and the ids of batches. */
 const volatile = ['_batch_id', '_loaded_at', 'rejected_at', 'batch_id'];

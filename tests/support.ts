@@ -23,15 +23,23 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-/** Creates `sadp_t_<random>`; `drop()` ends its connections and removes it. */
-export async function createDatabase(): Promise<TestDatabase> {
-  const name = `sadp_t_${randomBytes(6).toString('hex')}`;
+/**
+ * Creates `<prefix>_<random>` (default `sadp_t`), empty or as a copy of `template` (which must have no
+ * connections); `drop()` ends its connections and removes it. Its `sql` reads int8 as BigInt unless
+ * `bigintAsText` (postgres.js's default: a string).
+ */
+export async function createDatabase(options: { template?: string; prefix?: string; bigintAsText?: boolean } = {}): Promise<TestDatabase> {
+  const name = `${options.prefix ?? 'sadp_t'}_${randomBytes(6).toString('hex')}`;
   const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`create database ${name}`);
-  await admin.end();
+  try {
+    await admin.unsafe(`create database ${name}${options.template ? ` template ${options.template}` : ''}`);
+  } finally {
+    await admin.end();
+  }
   const url = new URL(adminUrl);
   url.pathname = `/${name}`;
-  const sql = postgres(url.toString(), { max: 2, onnotice: () => {}, types: { bigint: postgres.BigInt } as never });
+  const sql = postgres(url.toString(), { max: 2, onnotice: () => {},
+    ...(options.bigintAsText ? {} : { types: { bigint: postgres.BigInt } as never }) });
   return {
     name,
     url: url.toString(),
