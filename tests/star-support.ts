@@ -46,6 +46,11 @@ export async function resetWarehouse(db: Database) {
     where schemaname in ('raw', 'staging', 'analytics')
        or (schemaname = 'meta' and tablename in ('ingested_files', 'node_runs', 'node_state', 'snapshot_changes', 'runs'))`;
   if (tables.length) await db.sql.unsafe(`truncate ${tables.map((r) => r.t).join(', ')} restart identity`);
+  // each landed file is a partition of its raw table: batch ids start again, so do their partitions
+  const parts = await db.sql`select c.oid::regclass::text as t from pg_class c join pg_namespace n on n.oid = c.relnamespace
+    where n.nspname = 'raw_batches' and c.relkind in ('r', 'p') and c.relispartition
+      and (select relnamespace::regnamespace::text from pg_class where oid = (select inhparent from pg_inherits where inhrelid = c.oid)) = 'raw'`;
+  if (parts.length) await db.sql.unsafe(`drop table ${parts.map((r) => r.t).join(', ')}`);
 }
 
 export const dimCustomerRows = (db: Database) => db.sql`

@@ -37,6 +37,12 @@ const CR = 13;
 export class CopyScanner extends Transform {
   rows = 0;
   rejected = 0;
+  /**
+   * False when the input ended inside a quoted field or a record was given up on: the end of the input
+   * was then no record boundary. A part of a file split for parallel loading must end cleanly, or the
+   * split point was inside a record and the file is loaded whole.
+   */
+  cleanEnd = true;
   private readonly opts: CopyScannerOptions;
   private readonly max: number;
   private line: number;
@@ -49,6 +55,11 @@ export class CopyScanner extends Transform {
   constructor(options: CopyScannerOptions) {
     super({ readableHighWaterMark: 1 << 20 });
     this.opts = options;
+    this.fields = options.fields;
+    this.prefix = options.prefix;
+    this.suffix = options.suffix;
+    this.keep = options.keep;
+    this.lineage = options.prefix.length + options.suffix.length + 24;
     this.max = options.maxRecordBytes ?? 64 << 20;
     this.line = options.firstLine;
     this.skip = options.skipBytes;
@@ -103,6 +114,7 @@ export class CopyScanner extends Transform {
 
   /** A record that outgrew the limit: reject its first physical line and resume after it. */
   private giveUp(tail: Buffer): void {
+    this.cleanEnd = false;
     const nl = tail.indexOf(LF);
     this.reject(this.line, `record longer than ${this.max} bytes (an unterminated quoted field?)`, tail, 0, nl < 0 ? tail.length : nl);
     this.line++;
@@ -134,7 +146,8 @@ export class CopyScanner extends Transform {
   /**
    * Scans complete records from the start of `buf`, sends the good ones downstream and returns where the
    * first incomplete record starts (`buf.length` when none). With `final`, the end of `buf` ends a record.
-   * The hot loop only classifies bytes; quoted fields are skipped with `indexOf`.
+   * One pass: each byte is classified and copied to the output as it is read; quoted fields are skipped
+   * with `indexOf` and copied whole; a record found bad is taken back out of the output.
    */
   private scan(buf: Buffer, final: boolean): number {
     const n = buf.length;
@@ -142,40 +155,55 @@ export class CopyScanner extends Transform {
     // one native check for the whole chunk; only a chunk that fails is checked record by record
     this.checkUtf8 = complete > 0 && !isUtf8(buf.subarray(0, complete));
     this.nul = buf.indexOf(0);
-    this.out = Buffer.allocUnsafe(Math.max(65536, n + (n >> 1)));
-    this.o = 0;
+    // plain Uint8Arrays: element access on them is faster than on Buffer
+    const b = new Uint8Array(buf.buffer, buf.byteOffset, n);
+    let out = this.allocOut(n + (n >> 1) + this.lineage);
+    let o = 0;
     let p = 0;
     let stop = n;
     let recStart = 0;
+    let recOut = 0;
     let recLine = this.line;
     let line = recLine;
     let commas = 0;
     let bad: string | null = null;
     while (p < n) {
-      const c = buf[p];
+      const c = b[p];
       if (c > COMMA) {
+        out[o++] = c;
         p++;
       } else if (c === COMMA) {
         commas++;
+        out[o++] = c;
         p++;
       } else if (c === LF) {
-        const end = p > recStart && buf[p - 1] === CR ? p - 1 : p;
-        this.record(buf, recStart, end, recLine, commas + 1, bad);
+        let end = p;
+        if (p > recStart && b[p - 1] === CR) {
+          end--;
+          o--;
+        }
+        o = this.record(buf, recStart, end, recLine, commas + 1, bad, out, recOut, o);
         line++;
         recStart = ++p;
         recLine = line;
         commas = 0;
         bad = null;
+        // room for the rest of the chunk and one more record's lineage
+        if (out.length - o < n - p + this.lineage) out = this.growOut(o, n - p + this.lineage);
+        recOut = o;
       } else if (c === QUOTE) {
-        if (p !== recStart && buf[p - 1] !== COMMA) {
+        if (p !== recStart && b[p - 1] !== COMMA) {
           bad ??= 'quote inside an unquoted field';
+          out[o++] = c;
           p++;
           continue;
         }
         let close = buf.indexOf(QUOTE, p + 1);
-        while (close >= 0 && close + 1 < n && buf[close + 1] === QUOTE) close = buf.indexOf(QUOTE, close + 2);
+        while (close >= 0 && close + 1 < n && b[close + 1] === QUOTE) close = buf.indexOf(QUOTE, close + 2);
         if (close < 0 || (close + 1 >= n && !final)) {
           if (!final) { stop = recStart; break; }
+          this.cleanEnd = false;
+          o = recOut;
           // the end of the file inside quotes: the quote swallowed every line after it
           const lf = buf.indexOf(LF, p);
           if (lf < 0) {
@@ -191,13 +219,15 @@ export class CopyScanner extends Transform {
           continue;
         }
         for (let lf = buf.indexOf(LF, p + 1); lf >= 0 && lf < close; lf = buf.indexOf(LF, lf + 1)) line++;
+        o += buf.copy(out, o, p, close + 1);
         p = close + 1;
-        const d = p < n ? buf[p] : COMMA;
+        const d = p < n ? b[p] : COMMA;
         if (d !== COMMA && d !== LF && d !== CR) {
           if (line === recLine) {
             bad ??= 'unexpected text after a closing quote';
           } else {
             // line breaks inside and text after: the quote most likely opened by mistake
+            o = recOut;
             p = this.recover(buf, recStart, recLine);
             recStart = p;
             line = recLine = recLine + 1;
@@ -205,37 +235,59 @@ export class CopyScanner extends Transform {
             bad = null;
           }
         }
-      } else if (c === CR) {
-        if (p + 1 < n && buf[p + 1] !== LF) bad ??= 'carriage return outside quotes';
-        p++;
       } else {
+        if (c === CR && p + 1 < n && b[p + 1] !== LF) bad ??= 'carriage return outside quotes';
+        out[o++] = c;
         p++;
       }
     }
     if (stop === n && recStart < n) {
       if (final) {
-        const end = buf[n - 1] === CR ? n - 1 : n;
-        this.record(buf, recStart, end, recLine, commas + 1, bad);
+        let end = n;
+        if (b[n - 1] === CR) {
+          end--;
+          o--;
+        }
+        o = this.record(buf, recStart, end, recLine, commas + 1, bad, out, recOut, o);
         recStart = n;
       } else {
         stop = recStart;
+        o = recOut;
       }
+    } else if (stop !== n) {
+      o = recOut;
     }
     this.line = recLine;
-    if (this.o > 0) this.push(this.out.subarray(0, this.o));
-    this.out = EMPTY;
+    if (o > 0) this.push(this.outBuf.subarray(0, o));
+    this.outBuf = EMPTY;
     return stop;
   }
 
   private checkUtf8 = false;
   private nul = -1;
-  private out = EMPTY;
-  private o = 0;
+  /** The output of the chunk being scanned, as a Buffer (to push) and as the same bytes' Uint8Array. */
+  private outBuf = EMPTY;
 
-  /** Checks one record and writes it with its lineage, or rejects it. */
-  private record(buf: Buffer, start: number, end: number, line: number, fields: number, bad: string | null): void {
-    if (end === start) return; // a blank line is no record
-    if (bad === null && fields !== this.opts.fields) bad = `expected ${this.opts.fields} fields, found ${fields}`;
+  private allocOut(size: number): Uint8Array {
+    this.outBuf = Buffer.allocUnsafe(Math.max(65536, size));
+    return new Uint8Array(this.outBuf.buffer, this.outBuf.byteOffset, this.outBuf.length);
+  }
+
+  private growOut(o: number, need: number): Uint8Array {
+    const old = this.outBuf;
+    const out = this.allocOut(Math.max(old.length * 2, o + need));
+    old.copy(this.outBuf, 0, 0, o);
+    return out;
+  }
+
+  /**
+   * Ends the record `buf[start, end)`, whose bytes were copied to `out[from, o)`: checks it and appends
+   * its lineage, or rejects it and takes it back out. Returns the new end of the output.
+   */
+  private record(buf: Buffer, start: number, end: number, line: number, fields: number, bad: string | null,
+    out: Uint8Array, from: number, o: number): number {
+    if (end === start) return from; // a blank line is no record
+    if (bad === null && fields !== this.fields) bad = `expected ${this.fields} fields, found ${fields}`;
     if (bad === null && this.nul >= 0) {
       if (this.nul < start) this.nul = buf.indexOf(0, start);
       if (this.nul >= 0 && this.nul < end) bad = 'NUL byte';
@@ -243,33 +295,48 @@ export class CopyScanner extends Transform {
     if (bad === null && this.checkUtf8 && !isUtf8(buf.subarray(start, end))) bad = 'invalid UTF-8';
     if (bad !== null) {
       this.reject(line, bad, buf, start, end);
-      return;
+      return from;
     }
-    const { prefix, suffix, keep } = this.opts;
-    const need = end - start + prefix.length + suffix.length + 17;
-    if (this.o + need > this.out.length) {
-      const grown = Buffer.allocUnsafe(Math.max(this.out.length * 2, this.o + need));
-      this.out.copy(grown, 0, 0, this.o);
-      this.out = grown;
-    }
-    const out = this.out;
-    let o = this.o;
-    if (keep !== null) {
-      o = copyKept(buf, start, end, keep, out, o);
-    } else if (end - start > 256) {
-      o += buf.copy(out, o, start, end);
-    } else {
-      for (let i = start; i < end; i++) out[o++] = buf[i];
-    }
+    // only some fields are loaded: rewrite the record in place (what is kept is never longer)
+    if (this.keep !== null) o = copyKept(buf, start, end, this.keep, this.outBuf, from);
+    const prefix = this.prefix;
     for (let i = 0; i < prefix.length; i++) out[o++] = prefix[i];
-    let digits = 1;
-    for (let v = line; v >= 10; v = Math.floor(v / 10)) digits++;
-    for (let i = digits - 1, v = line; i >= 0; i--, v = Math.floor(v / 10)) out[o + i] = 48 + (v % 10);
-    o += digits;
+    // the line number's digits, counted up in place from the record before (most records are one line on)
+    const digits = this.digits;
+    if (line !== this.digitsLine) {
+      if (line === this.digitsLine + 1) {
+        let i = digits.length - 1;
+        while (i >= this.digitsFrom && digits[i] === 57) digits[i--] = 48;
+        if (i >= this.digitsFrom) digits[i]++;
+        else digits[--this.digitsFrom] = 49;
+      } else {
+        let i = digits.length;
+        let v = line;
+        do {
+          digits[--i] = 48 + (v % 10);
+          v = Math.floor(v / 10);
+        } while (v > 0);
+        this.digitsFrom = i;
+      }
+      this.digitsLine = line;
+    }
+    for (let i = this.digitsFrom; i < digits.length; i++) out[o++] = digits[i];
+    const suffix = this.suffix;
     for (let i = 0; i < suffix.length; i++) out[o++] = suffix[i];
-    this.o = o;
     this.rows++;
+    return o;
   }
+
+  private readonly fields: number;
+  private readonly prefix: Buffer;
+  private readonly suffix: Buffer;
+  private readonly keep: boolean[] | null;
+  /** Output bytes one record's lineage may take. */
+  private readonly lineage: number;
+  /** The decimal digits of `digitsLine`, right-aligned: `digits[digitsFrom…]`. */
+  private readonly digits = new Uint8Array(20);
+  private digitsFrom = 20;
+  private digitsLine = -1;
 
   /** Rejects the first physical line of a record whose quote ran away; scanning resumes on the next line. */
   private recover(buf: Buffer, recStart: number, line: number): number {

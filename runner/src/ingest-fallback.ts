@@ -9,7 +9,8 @@ import type { FilePlan, FinishFn, Tx } from './ingest.js';
 import { RejectBuffer } from './rejects.js';
 
 interface Helpers {
-  copy: (format: 'csv' | 'text') => string;
+  /** The COPY statement for the file's batch (creating its partition where the raw table is partitioned). */
+  copy: (format: 'csv' | 'text', batchId: number) => Promise<string>;
   nextBatchId: (tx: Tx) => Promise<number>;
   finish: FinishFn;
 }
@@ -75,7 +76,7 @@ export async function fallbackLoad(tx: Tx, plan: FilePlan, runId: number, h: Hel
         done(null, chunk);
       },
     });
-    await copyIn(tx, h.copy('text'), source, hasher, parser, toText);
+    await copyIn(tx, await h.copy('text', batchId), source, hasher, parser, toText);
     const counts = { rows, rejected: rejects.count };
     await h.finish(tx, plan, batchId, hash.digest('hex'), counts, rejects, runId);
     return counts;

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import { createHash } from 'node:crypto';
 import postgres from 'postgres';
 import type { Sql } from './connection.js';
@@ -6,14 +7,13 @@ import { readHeader, type CsvHeader } from './csv-header.js';
 import { copyIn } from './copy-in.js';
 import { CopyScanner } from './csv-scan.js';
 import { inputError, UserError } from './errors.js';
-import { fallbackLoad } from './ingest-fallback.js';
 import { listLandingFiles, type LandingFile } from './landing.js';
 import type { Logger } from './log.js';
 import { ensureMeta } from './meta.js';
 import { RejectBuffer, rejectedRowsDdl } from './rejects.js';
 import { isConnectionLoss } from './session.js';
 import type { SourceTable } from './sources.js';
-import { ident, qualified } from './sql-text.js';
+import { ident, literal, qualified } from './sql-text.js';
 
 export interface IngestOptions {
   sql: Sql;
@@ -25,6 +25,19 @@ export interface IngestOptions {
   logger: Logger;
   /** How many sources load at once (default 2); each takes a connection of `sql`. */
   parallel?: number;
+  /**
+   * A file into a partitioned raw table loads in parts side by side, one part per `partBytes` (default
+   * 16 MiB), at most `maxParts` (default: the CPUs, at most 4); each part beyond the first takes a
+   * connection of `sql`.
+   */
+  partBytes?: number;
+  maxParts?: number;
+}
+
+/** How a file is split for loading. */
+export interface PartOptions {
+  partBytes: number;
+  maxParts: number;
 }
 
 export interface IngestedFile {
@@ -55,6 +68,8 @@ export interface FilePlan {
   mtimeNs?: string;
   /** Why nothing is loaded, when nothing is. */
   skip?: 'ingested' | { duplicateOf: string };
+  /** The raw table is partitioned: the file becomes a partition of its own (see `loadFile`). */
+  partitioned?: boolean;
 }
 
 type Tx = postgres.TransactionSql<Record<string, never>>;
@@ -82,8 +97,16 @@ export async function ingest(opts: IngestOptions): Promise<IngestSummary> {
   const plans = await planFiles(sql, matched, logger);
   if (plans.some((p) => !p.skip)) {
     await ensureMeta(sql);
-    await ensureTables(sql, [...new Set(plans.filter((p) => !p.skip).map((p) => p.file.table))]);
+    const loading = [...new Set(plans.filter((p) => !p.skip).map((p) => p.file.table))];
+    await ensureTables(sql, loading);
+    const partitioned = await partitionedTables(sql, loading);
+    for (const p of plans) p.partitioned = partitioned.has(p.file.table);
+    for (const t of partitioned) await dropStrayParts(sql, t);
   }
+  const parts: PartOptions = {
+    partBytes: opts.partBytes ?? 16 << 20,
+    maxParts: Math.max(1, opts.maxParts ?? Math.min(4, os.availableParallelism())),
+  };
   // the files of one source load in order, one transaction each; two sources load side by side (the
   // server parses each COPY on one core)
   const results: IngestedFile[] = new Array(plans.length);
@@ -92,7 +115,7 @@ export async function ingest(opts: IngestOptions): Promise<IngestSummary> {
   const pending = [...queues.values()];
   const lane = async () => {
     for (let queue = pending.shift(); queue; queue = pending.shift()) {
-      for (const i of queue) results[i] = plans[i].skip ? skipped(plans[i], logger) : await loadFile(sql, plans[i], opts.runId, logger);
+      for (const i of queue) results[i] = plans[i].skip ? skipped(plans[i], logger) : await loadFile(sql, plans[i], opts.runId, logger, parts);
     }
   };
   const lanes = await Promise.allSettled(Array.from({ length: Math.min(opts.parallel ?? 2, pending.length) }, lane));
@@ -103,12 +126,15 @@ export async function ingest(opts: IngestOptions): Promise<IngestSummary> {
     summary.rows += result.rows;
     summary.rejected += result.rejected;
   }
-  // fresh statistics for a table that grew by a fifth, so that the staging models' "batches since last
-  // time" keep using the _batch_id index; a first load is followed by a full build (no filter), and a
-  // small batch on top of known statistics needs no new sample
+  // a plain raw table (made by an older migration) gets fresh statistics when it grew by a fifth, so that
+  // the staging models' "batches since last time" keep using its _batch_id index; a first load is
+  // followed by a full build (no filter), and a small batch on top of known statistics needs no new
+  // sample. A partitioned one needs none: "batches since" reads just the new partitions.
   const loaded = new Map<SourceTable, number>();
   plans.forEach((p, i) => {
-    if (!p.skip && summary.files[i].rows > 0) loaded.set(p.file.table, (loaded.get(p.file.table) ?? 0) + summary.files[i].rows);
+    if (!p.skip && !p.partitioned && summary.files[i].rows > 0) {
+      loaded.set(p.file.table, (loaded.get(p.file.table) ?? 0) + summary.files[i].rows);
+    }
   });
   for (const [table, rows] of loaded) {
     const name = qualified(table.schema, table.name);
@@ -214,18 +240,66 @@ export async function sha256File(file: string, display: string): Promise<string>
   return hash.digest('hex');
 }
 
-/** Creates each raw table (every declared column as text, then the lineage) and adds columns declared since. */
+/**
+ * Creates each raw table (every declared column as text, then the lineage) and adds columns declared
+ * since. A new raw table is partitioned by `_batch_id`: every file becomes a partition of its own (itself
+ * partitioned by `_line` when it loads in parts), kept in the schema `<schema>_batches`. List partitions,
+ * so that `_batch_id > n` reads exactly the batches after n (range bounds would take in batch n too).
+ */
 export async function ensureTables(sql: Sql, tables: SourceTable[]): Promise<void> {
-  const ddl = [rejectedRowsDdl];
-  for (const t of tables) {
-    const name = qualified(t.schema, t.name);
-    ddl.push(`create schema if not exists ${ident(t.schema)}`);
-    ddl.push(`create table if not exists ${name} (${t.columns.map((c) => `${ident(c)} text`).join(', ')}` +
-      `${t.columns.length ? ', ' : ''}_file text not null, _line bigint not null, _batch_id bigint not null, ` +
-      `_loaded_at timestamptz not null default now())`);
-    for (const c of t.columns) ddl.push(`alter table ${name} add column if not exists ${ident(c)} text`);
-  }
-  await sql.unsafe(ddl.join(';\n'));
+  // what is there already: DDL on a partitioned table locks every partition, even when it changes nothing
+  const names = tables.map((t) => qualified(t.schema, t.name));
+  const present = await sql`select to_regclass('staging.rejected_rows') is not null as rejects,
+      exists (select from pg_namespace where nspname = b) as batches,
+      array(select attname::text from pg_attribute where attrelid = to_regclass(n) and attnum > 0 and not attisdropped) as columns,
+      to_regclass(n) is not null as exists
+    from unnest(${names}::text[], ${tables.map(batchSchema)}::text[]) with ordinality as x(n, b, i) order by i`;
+  const ddl = present.every((p) => p.rejects) ? [] : [rejectedRowsDdl];
+  tables.forEach((t, i) => {
+    const name = names[i];
+    const have = present[i];
+    if (!have.exists) {
+      ddl.push(`create schema if not exists ${ident(t.schema)}`);
+      ddl.push(`create schema if not exists ${ident(batchSchema(t))}`);
+      ddl.push(`create table if not exists ${name} (${t.columns.map((c) => `${ident(c)} text`).join(', ')}` +
+        `${t.columns.length ? ', ' : ''}_file text not null, _line bigint not null, _batch_id bigint not null, ` +
+        `_loaded_at timestamptz not null default now()) partition by list (_batch_id)`);
+      return;
+    }
+    const columns = new Set(parseColumns(have.columns));
+    if (!have.batches) ddl.push(`create schema if not exists ${ident(batchSchema(t))}`);
+    for (const c of t.columns) if (!columns.has(c)) ddl.push(`alter table ${name} add column if not exists ${ident(c)} text`);
+  });
+  if (ddl.length) await sql.unsafe(ddl.join(';\n'));
+}
+
+/** A text[] as the driver gives it: parsed, or as its literal when the driver does not parse arrays. */
+function parseColumns(value: unknown): string[] {
+  if (Array.isArray(value)) return value.map(String);
+  return String(value ?? '{}').replace(/^\{|\}$/g, '').split(',').filter(Boolean).map((c) => c.replace(/^"|"$/g, '').replace(/\\(.)/g, '$1'));
+}
+
+/** Where the partitions of a raw table live: `raw.sales` keeps its files in `raw_batches`. */
+export const batchSchema = (t: SourceTable) => `${t.schema}_batches`;
+
+/** The raw tables that are partitioned (a raw table made by an older migration may be a plain table). */
+async function partitionedTables(sql: Sql, tables: SourceTable[]): Promise<Set<SourceTable>> {
+  const names = tables.map((t) => qualified(t.schema, t.name));
+  const rows = await sql`select n as name from unnest(${names}::text[]) as n
+    where (select relkind from pg_class where oid = to_regclass(n)) = 'p'`;
+  const found = new Set(rows.map((r) => r.name as string));
+  return new Set(tables.filter((t, i) => found.has(names[i])));
+}
+
+/**
+ * Partitions that a load created and never attached: it was killed after a part was committed, before
+ * the file's transaction attached it. Nothing reads them; the next load of the table drops them.
+ */
+async function dropStrayParts(sql: Sql, table: SourceTable): Promise<void> {
+  const stray = await sql`select c.oid::regclass::text as name from pg_class c join pg_namespace n on n.oid = c.relnamespace
+    where n.nspname = ${batchSchema(table)} and c.relkind = 'r' and not c.relispartition
+      and c.relname ~ ${`^${escapeRegExp(partName(table, 0, 0).replace(/0$/, ''))}[0-9]+(_[0-9]+)?$`}`;
+  if (stray.length) await sql.unsafe(`drop table if exists ${stray.map((r) => r.name).join(', ')}`);
 }
 
 function skipped(plan: FilePlan, logger: Logger): IngestedFile {
@@ -245,44 +319,67 @@ class Duplicate extends Error {
 
 const csvQuote = (s: string) => (/[",\r\n]/.test(s) || s === '' ? `"${s.replace(/"/g, '""')}"` : s);
 
-/** Loads one file in one transaction: its COPY, its rejected records and its `meta.ingested_files` row. */
-export async function loadFile(sql: Sql, plan: FilePlan, runId: number, logger: Logger): Promise<IngestedFile> {
+/** A byte range of a landing file that loads on a connection of its own, and its first physical line. */
+interface Part {
+  start: number;
+  end: number;
+  firstLine: number;
+  /** Bytes to pass over at its start: the first part's header. */
+  skip: number;
+}
+
+/** A split point fell inside a record (a quoted field with a line break): the file loads whole. */
+class SplitInsideRecord extends Error {}
+
+/**
+ * Loads one file in one transaction: its rows, its rejected records and its `meta.ingested_files` row.
+ *
+ * Into a partitioned raw table the file goes as partitions of its own, named after its batch, whose
+ * `_file` and `_batch_id` are column defaults (the COPY stream carries only the fields and `_line`). A
+ * big file is split at line breaks into parts that load side by side (the server parses and writes each
+ * COPY on one core): the first part on the file's transaction, each other part by a helper transaction
+ * into a table of its own, committed but not attached, so nothing of the file is visible until the
+ * file's transaction attaches every part and commits. A load that fails drops its helpers' tables; a
+ * killed one leaves them unattached, and the next load drops them.
+ */
+export async function loadFile(sql: Sql, plan: FilePlan, runId: number, logger: Logger,
+  options: PartOptions = { partBytes: 16 << 20, maxParts: 1 }): Promise<IngestedFile> {
   const started = performance.now();
-  const { file, header, columns } = plan;
+  const { file, columns } = plan;
   const table = file.table;
   const kept = columns.filter((c): c is string => c !== null);
   let counts = { rows: 0, rejected: 0 };
+  const helperTables: string[] = [];
   try {
     counts = await sql.begin(async (tx: Tx) => {
       const batchId = await nextBatchId(tx);
       const rejects = new RejectBuffer(table.name, file.relPath, batchId);
-      const hash = createHash('sha256');
-      const scanner = new CopyScanner({
-        fields: header.names.length,
-        keep: kept.length === columns.length ? null : columns.map((c) => c !== null),
-        prefix: Buffer.from(`${kept.length ? ',' : ''}${csvQuote(file.relPath)},`),
-        suffix: Buffer.from(`,${batchId}\n`),
-        firstLine: header.lines + 1,
-        skipBytes: header.bytes,
-        onChunk: (chunk) => hash.update(chunk),
-        reject: (line, reason, record) => rejects.add(line, reason, record),
-      });
       try {
-        await copyIn(tx, copyStatement(table, kept, 'csv'), fs.createReadStream(file.path, { highWaterMark: 1 << 20 }), scanner);
-        await finish(tx, plan, batchId, hash.digest('hex'), scanner, rejects, runId);
+        if (!plan.partitioned) return await loadPlain(tx, plan, kept, batchId, rejects, runId);
+        return await loadPartitioned(sql, tx, plan, kept, batchId, rejects, runId, options, helperTables);
       } finally {
         rejects.dispose();
       }
-      return { rows: scanner.rows, rejected: scanner.rejected };
     });
   } catch (e) {
+    if (helperTables.length) await dropUnattached(sql, helperTables);
+    if (e instanceof SplitInsideRecord) {
+      logger.info(`landing file "${file.relPath}" has a line break inside a quoted field where it was split; loading it in one part`);
+      return loadFile(sql, plan, runId, logger, { ...options, maxParts: 1 });
+    }
     if (e instanceof Duplicate) return skipped({ ...plan, skip: { duplicateOf: e.of } }, logger);
     // a lost connection is no fault of the file: the run stops (its transaction was rolled back)
     if (!(e instanceof postgres.PostgresError) || isConnectionLoss(e)) throw e;
     // keep the fast path fast: only a file that COPY refuses gets the careful csv-parse pass
     logger.warn(`COPY refused landing file "${file.relPath}" (${e.message}); loading it again with the careful parser`);
+    const { fallbackLoad } = await import('./ingest-fallback.js');
     counts = await sql.begin((tx: Tx) => fallbackLoad(tx, plan, runId, {
-      copy: (format) => copyStatement(table, kept, format),
+      copy: async (format, batchId) => {
+        if (!plan.partitioned) return copyStatement(qualified(table.schema, table.name), kept, format, true);
+        const part = qualified(batchSchema(table), partName(table, batchId, 0));
+        await tx.unsafe(`${partitionDdl(table, part, file.relPath, batchId)};\n${attachDdl(qualified(table.schema, table.name), part, `in (${batchId})`)}`);
+        return copyStatement(part, kept, format, true);
+      },
       nextBatchId,
       finish,
     }));
@@ -292,13 +389,169 @@ export async function loadFile(sql: Sql, plan: FilePlan, runId: number, logger: 
   return { file: file.relPath, source: table.name, ...counts, skipped: false };
 }
 
-function copyStatement(table: SourceTable, kept: string[], format: 'csv' | 'text'): string {
-  const columns = [...kept, '_file', '_line', '_batch_id'].map(ident).join(', ');
+/** A plain raw table: the file streams into it with its lineage on every record. */
+async function loadPlain(tx: Tx, plan: FilePlan, kept: string[], batchId: number, rejects: RejectBuffer, runId: number) {
+  const { file, header, columns } = plan;
+  const hash = createHash('sha256');
+  const scanner = new CopyScanner({
+    fields: header.names.length,
+    keep: kept.length === columns.length ? null : columns.map((c) => c !== null),
+    prefix: Buffer.from(`${kept.length ? ',' : ''}${csvQuote(file.relPath)},`),
+    suffix: Buffer.from(`,${batchId}\n`),
+    firstLine: header.lines + 1,
+    skipBytes: header.bytes,
+    onChunk: (chunk) => hash.update(chunk),
+    reject: (line, reason, record) => rejects.add(line, reason, record),
+  });
+  await copyIn(tx, copyStatement(qualified(file.table.schema, file.table.name), kept, 'csv', true),
+    fs.createReadStream(file.path, { highWaterMark: 1 << 20 }), scanner);
+  await finish(tx, plan, batchId, hash.digest('hex'), scanner, rejects, runId);
+  return { rows: scanner.rows, rejected: scanner.rejected };
+}
+
+async function loadPartitioned(sql: Sql, tx: Tx, plan: FilePlan, kept: string[], batchId: number, rejects: RejectBuffer,
+  runId: number, options: PartOptions, helperTables: string[]) {
+  const { file, header, columns } = plan;
+  const table = file.table;
+  const n = Math.min(options.maxParts, Math.floor(plan.bytes / options.partBytes));
+  const whole: Part = { start: 0, end: plan.bytes, firstLine: header.lines + 1, skip: header.bytes };
+  // the helpers' connections open while the file is split
+  const split = n > 1 ? splitFile(plan, n) : Promise.resolve([whole]);
+  split.catch(() => {});
+  const name = (k: number, count: number) => qualified(batchSchema(table), partName(table, batchId, count > 1 ? k + 1 : 0));
+  const fileTable = name(0, 1);
+  for (let k = 1; k < n; k++) helperTables.push(name(k, n));
+  const hash = createHash('sha256');
+  const scanners: CopyScanner[] = [];
+  const load = async (conn: Tx, k: number) => {
+    const parts = await split;
+    if (k >= parts.length) return;
+    const part = parts[k];
+    const to = k + 1 < parts.length ? parts[k + 1].firstLine : null;
+    const scanner = scanners[k] = new CopyScanner({
+      fields: header.names.length,
+      keep: kept.length === columns.length ? null : columns.map((c) => c !== null),
+      prefix: Buffer.from(kept.length ? ',' : ''),
+      suffix: Buffer.from('\n'),
+      firstLine: part.firstLine,
+      skipBytes: part.skip,
+      // the first part hashes as it reads; the rest of the file is hashed after (sha256 reads in order)
+      onChunk: k === 0 ? (chunk) => hash.update(chunk) : undefined,
+      reject: (line, reason, record) => rejects.add(line, reason, record),
+    });
+    const target = name(k, parts.length);
+    if (k === 0) {
+      // the file's partition and its first part are attached before the COPY (rows are checked against
+      // the partition as they arrive); with parts, the file's partition is partitioned by line
+      const ddl = [partitionDdl(table, fileTable, file.relPath, batchId, undefined, parts.length > 1)];
+      if (parts.length > 1) ddl.push(partitionDdl(table, target, file.relPath, batchId), attachDdl(fileTable, target, lineBounds(parts, 0)));
+      ddl.push(attachDdl(qualified(table.schema, table.name), fileTable, `in (${batchId})`));
+      await conn.unsafe(ddl.join(';\n'));
+    } else {
+      // a helper's part carries a CHECK that lets the final ATTACH skip scanning it
+      await conn.unsafe(partitionDdl(table, target, file.relPath, batchId, checkOf(batchId, part.firstLine, to)));
+    }
+    await copyIn(conn, copyStatement(target, kept, 'csv', false),
+      fs.createReadStream(file.path, { start: part.start, end: part.end - 1, highWaterMark: 1 << 20 }), scanner);
+  };
+  const settled = await Promise.allSettled([load(tx, 0), ...helperTables.map((_, i) => sql.begin((helper: Tx) => load(helper, i + 1)))]);
+  const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  const parts = await split;
+  if (scanners.slice(0, -1).some((s) => !s.cleanEnd)) throw new SplitInsideRecord();
+  if (parts.length > 1) {
+    for await (const chunk of fs.createReadStream(file.path, { start: parts[1].start, highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
+    await tx.unsafe(parts.slice(1).map((_, i) => attachDdl(fileTable, name(i + 1, parts.length), lineBounds(parts, i + 1))).join(';\n'));
+  }
+  const total = { rows: scanners.reduce((a, s) => a + s.rows, 0), rejected: scanners.reduce((a, s) => a + s.rejected, 0) };
+  await finish(tx, plan, batchId, hash.digest('hex'), total, rejects, runId);
+  return total;
+}
+
+/**
+ * Splits a file into `n` parts just after the first line break past each n-th of its bytes, and counts
+ * the physical lines before each split (a line break inside a quoted field counts too: `_line` is the
+ * physical line). Whether a split is a record boundary shows only when the part before it is scanned.
+ */
+async function splitFile(plan: FilePlan, n: number): Promise<Part[]> {
+  const { header, bytes } = plan;
+  const fd = await fs.promises.open(plan.file.path, 'r');
+  try {
+    const starts = [header.bytes];
+    const probe = Buffer.allocUnsafe(1 << 16);
+    for (let k = 1; k < n; k++) {
+      const at = Math.max(Math.floor((bytes * k) / n), starts[starts.length - 1]);
+      const { bytesRead } = await fd.read(probe, 0, probe.length, at);
+      const lf = probe.subarray(0, bytesRead).indexOf(10);
+      if (lf < 0 || at + lf + 1 >= bytes) break;
+      starts.push(at + lf + 1);
+    }
+    const lines = [header.lines + 1];
+    const buf = Buffer.allocUnsafe(4 << 20);
+    let count = 0;
+    let pos = 0;
+    for (let k = 1; k < starts.length; k++) {
+      while (pos < starts[k]) {
+        const { bytesRead } = await fd.read(buf, 0, Math.min(buf.length, starts[k] - pos), pos);
+        if (bytesRead === 0) throw inputError(`landing file "${plan.file.relPath}" shrank while it was being loaded`);
+        for (let i = buf.indexOf(10); i >= 0 && i < bytesRead; i = buf.indexOf(10, i + 1)) count++;
+        pos += bytesRead;
+      }
+      lines.push(count + 1);
+    }
+    return starts.map((start, k) => ({
+      start: k === 0 ? 0 : start,
+      end: k + 1 < starts.length ? starts[k + 1] : bytes,
+      firstLine: lines[k],
+      skip: k === 0 ? header.bytes : 0,
+    }));
+  } finally {
+    await fd.close();
+  }
+}
+
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** `sales_b12` for a file loaded whole, `sales_b12_1`, `sales_b12_2`, … for its parts. */
+function partName(table: SourceTable, batchId: number, part: number): string {
+  return `${table.name.slice(0, 40)}_b${batchId}${part ? `_${part}` : ''}`;
+}
+
+/** A table shaped like the raw table, whose `_file` and `_batch_id` default to the file's. */
+function partitionDdl(table: SourceTable, name: string, file: string, batchId: number, check?: string, byLine = false): string {
+  return `create table ${name} (like ${qualified(table.schema, table.name)} including defaults` +
+    `${check ? `, check (${check})` : ''})${byLine ? ' partition by range (_line)' : ''};\n` +
+    `alter table ${name} alter column _file set default ${literal(file)}, alter column _batch_id set default ${batchId}`;
+}
+
+/** The lines [from, to) of batch `batchId` (`null`: unbounded) as a CHECK … */
+function checkOf(batchId: number, from: number | null, to: number | null): string {
+  return [`_batch_id = ${batchId}`, ...(from === null ? [] : [`_line >= ${from}`]), ...(to === null ? [] : [`_line < ${to}`])].join(' and ');
+}
+
+/** … and part `k`'s bounds in the file's partition. */
+function lineBounds(parts: Part[], k: number): string {
+  return `from (${k === 0 ? 'minvalue' : parts[k].firstLine}) to (${k + 1 < parts.length ? parts[k + 1].firstLine : 'maxvalue'})`;
+}
+
+function attachDdl(parent: string, name: string, bounds: string): string {
+  return `alter table ${parent} attach partition ${name} for values ${bounds}`;
+}
+
+/** Drops the helper tables of a failed load that are not partitions (a commit that did happen keeps them). */
+async function dropUnattached(sql: Sql, names: string[]): Promise<void> {
+  const rows = await sql`select c.oid::regclass::text as name from pg_class c
+    where c.oid = any(array(select to_regclass(n) from unnest(${names}::text[]) as n)) and not c.relispartition`.catch(() => []);
+  if (rows.length) await sql.unsafe(`drop table if exists ${rows.map((r) => r.name).join(', ')}`).catch(() => {});
+}
+
+function copyStatement(target: string, kept: string[], format: 'csv' | 'text', lineage: boolean): string {
+  const columns = [...kept, ...(lineage ? ['_file', '_line', '_batch_id'] : ['_line'])].map(ident).join(', ');
   // CSV format reads an unquoted empty field as NULL; raw keeps data as delivered, so '' stays ''
   const options = format === 'csv'
     ? ` with (format csv${kept.length ? `, force_not_null (${kept.map(ident).join(', ')})` : ''})`
     : '';
-  return `copy ${qualified(table.schema, table.name)} (${columns}) from stdin${options}`;
+  return `copy ${target} (${columns}) from stdin${options}`;
 }
 
 async function nextBatchId(tx: Tx): Promise<number> {
