@@ -1,5 +1,6 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
 import type { CompiledProject, Node } from './compile.js';
 import { relationOf, resolveSql } from './compile.js';
 import type { Graph } from './graph.js';
@@ -37,37 +38,64 @@ export function manifestOf(compiled: CompiledProject, graph: Graph) {
 
 /**
  * Writes `target/compiled/<path>.sql` for every node and `target/manifest.json`. A file whose content
- * is already right is left alone: rewriting thousands of unchanged files costs more than reading them.
+ * is already right is left alone.
  */
 export function writeCompiled(projectDir: string, compiled: CompiledProject, graph: Graph) {
   const target = targetDir(projectDir);
   const files = new Map<string, string>();
   for (const node of compiled.nodes.values()) files.set(join(target, 'compiled', node.path), compiledSql(node, compiled) + '\n');
-  writeChangedFiles(files);
+  writeChangedFiles(files, join(target, 'compiled', '.written.json'));
   writeManifest(projectDir, compiled, graph);
 }
 
+/**
+ * Writes `target/manifest.json` when what it says changed: its `generated_at` is when its content was
+ * last generated. Whether it changed is told by a hash kept beside it, without reading it back.
+ */
 export function writeManifest(projectDir: string, compiled: CompiledProject, graph: Graph) {
-  writeFile(join(targetDir(projectDir), 'manifest.json'), JSON.stringify(manifestOf(compiled, graph), null, 2));
+  const { generated_at: generatedAt, ...content } = manifestOf(compiled, graph);
+  const body = JSON.stringify(content);
+  const path = join(targetDir(projectDir), 'manifest.json');
+  const hashPath = join(targetDir(projectDir), '.manifest.sha1');
+  const hash = createHash('sha1').update(body).digest('hex');
+  try {
+    if (readFileSync(hashPath, 'utf8') === hash && existsSync(path)) return;
+  } catch {
+    // no hash yet: write it
+  }
+  writeFile(path, `{"generated_at":${JSON.stringify(generatedAt)},${body.slice(1)}`);
+  writeFileSync(hashPath, hash);
 }
 
-/** Writes each file whose content differs from what is on disk (each folder made once). */
-export function writeChangedFiles(files: Map<string, string>) {
+/**
+ * Writes each file whose content differs from what the last write left (each folder made once). What was
+ * written is remembered in `index` (a hash per file, relative to the index's folder), so that a run over
+ * thousands of unchanged files reads one file instead of each of them; a file missing since is written.
+ */
+export function writeChangedFiles(files: Map<string, string>, index: string) {
+  const base = dirname(index);
+  let known: Record<string, string> = {};
+  try {
+    known = JSON.parse(readFileSync(index, 'utf8')) as Record<string, string>;
+  } catch {
+    known = {};
+  }
   const made = new Set<string>();
+  let changed = false;
   for (const [path, text] of files) {
+    const key = relative(base, path);
+    const hash = createHash('sha1').update(text).digest('base64');
+    if (known[key] === hash && existsSync(path)) continue;
     const dir = dirname(path);
     if (!made.has(dir)) {
       mkdirSync(dir, { recursive: true });
       made.add(dir);
     }
-    let current: string | undefined;
-    try {
-      current = readFileSync(path, 'utf8');
-    } catch {
-      current = undefined;
-    }
-    if (current !== text) writeFileSync(path, text);
+    writeFileSync(path, text);
+    known[key] = hash;
+    changed = true;
   }
+  if (changed) writeFile(index, JSON.stringify(known));
 }
 
 export function compiledSql(node: Node, compiled: CompiledProject): string {

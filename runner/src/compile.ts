@@ -5,6 +5,7 @@ import type { ModelFile, Project, TestDecl } from './project.js';
 import type { SourceTable } from './sources.js';
 import { ident, sqlHelpers } from './sql-text.js';
 import { compileTemplate as parseTemplate, type Render } from './template-engine.js';
+import { cacheable, type CachedRender, type RenderCache } from './render-cache.js';
 
 export type Materialization = 'view' | 'table' | 'incremental' | 'ephemeral' | 'snapshot' | 'test';
 
@@ -204,34 +205,51 @@ export interface CompiledProject {
   warnings: string[];
   hb: TemplateEnv;
   templates: Map<string, Render>;
+  /** Models whose rendering came from the cache (unchanged files). */
+  reused: number;
 }
 
-/** Renders every model once and collects configs, refs and sources. */
-export function compileProject(project: Project, ctx: RenderContext = compileContext): CompiledProject {
+/**
+ * Renders every model once and collects configs, refs and sources. With `cache`, a model whose file is
+ * unchanged since the cache was written takes what it rendered to then.
+ */
+export function compileProject(project: Project, ctx: RenderContext = compileContext, cache?: RenderCache): CompiledProject {
   const hb = createEnvironment(project);
   const templates = new Map<string, Render>();
   const nodes = new Map<string, Node>();
   const warnings = [...project.warnings];
+  let reused = 0;
   for (const file of project.models) {
     const props = project.props.get(file.name);
-    const out = renderModel(hb, file, ctx, templates);
-    warnings.push(...out.warnings);
-    if (file.text.includes('is_incremental') && !ctx.is_incremental) {
-      // refs used only in the incremental branch are dependencies too: render that branch for its refs
-      const other = renderModel(hb, file, { ...ctx, is_incremental: true }, templates);
-      for (const ref of other.refs) if (!out.refs.includes(ref)) out.refs.push(ref);
-      for (const src of other.sources) if (!out.sources.includes(src)) out.sources.push(src);
+    const hash = createHash('sha256').update(file.text).digest('hex');
+    let out: Omit<CachedRender, 'hash'> | undefined = cache?.files[file.path];
+    if (!out || cache?.files[file.path].hash !== hash) {
+      out = renderModel(hb, file, ctx, templates);
+      if (file.text.includes('is_incremental') && !ctx.is_incremental) {
+        // refs used only in the incremental branch are dependencies too: render that branch for its refs
+        const other = renderModel(hb, file, { ...ctx, is_incremental: true }, templates);
+        for (const ref of other.refs) if (!out.refs.includes(ref)) out.refs.push(ref);
+        for (const src of other.sources) if (!out.sources.includes(src)) out.sources.push(src);
+      }
+      if (cache) {
+        if (cacheable(out.config)) cache.files[file.path] = { hash, ...out };
+        else delete cache.files[file.path];
+        cache.changed = true;
+      }
+    } else {
+      reused++;
     }
+    warnings.push(...out.warnings);
     const config = normaliseConfig({ ...file.defaults, ...(props?.config ?? {}), ...out.config }, file);
     if (!config.enabled) continue;
     nodes.set(file.name, {
       name: file.name,
       path: file.path,
       config,
-      refs: out.refs,
-      sources: out.sources,
+      refs: [...out.refs],
+      sources: [...out.sources],
       rendered: out.rendered,
-      checksum: createHash('sha256').update(file.text).digest('hex'),
+      checksum: hash,
       description: (config.description as string | undefined) ?? props?.description,
       columns: props?.columns ?? [],
       tests: props?.tests ?? [],
@@ -254,7 +272,7 @@ export function compileProject(project: Project, ctx: RenderContext = compileCon
       }
     }
   }
-  return { nodes, sources, warnings, hb, templates };
+  return { nodes, sources, warnings, hb, templates, reused };
 }
 
 export function relationOf(node: Node): string {

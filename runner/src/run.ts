@@ -1,5 +1,6 @@
 import { join } from 'node:path';
-import { compileProject, renderModel, resolveSql, type CompiledProject, type Node } from './compile.js';
+import { compileContext, compileProject, renderModel, resolveSql, type CompiledProject, type Node } from './compile.js';
+import { loadRenderCache, saveRenderCache } from './render-cache.js';
 import { connect, type Database } from './connection.js';
 import { readCatalog, nodeKey, type Relation } from './catalog.js';
 import { buildGraph, collapseGraph, type Graph } from './graph.js';
@@ -74,7 +75,9 @@ export interface RunSummary {
 /** Compiles and plans without touching a database: failures here are the user's (exit 2). */
 export function prepare(projectDir: string, logger: Logger) {
   const project = loadProject(projectDir);
-  const compiled = compileProject(project);
+  const cache = loadRenderCache(project);
+  const compiled = compileProject(project, compileContext, cache);
+  saveRenderCache(project, cache);
   for (const w of compiled.warnings) logger.warn(w);
   const graph = buildGraph(compiled.nodes);
   return { project, compiled, graph };
@@ -89,14 +92,27 @@ function selectionFor(opts: RunOptions): string | undefined {
 export async function runPipeline(opts: RunOptions): Promise<RunSummary> {
   const { logger } = opts;
   const started = Date.now();
-  const { project, compiled, graph } = prepare(opts.projectDir, logger);
-  const planned = opts.command === 'ingest' ? [] : planNodes(compiled.nodes, graph, selectionFor(opts), opts.exclude);
-  // the manifest, for docs and Airflow; the SQL each node ran goes to target/run/ (`compile` writes
-  // target/compiled/ for every model)
-  writeManifest(opts.projectDir, compiled, graph);
   const threads = Math.max(1, opts.threads ?? 4);
   // the lock's session, one per thread, and two for the rest (two sources loading side by side, tests)
-  const db = opts.db ?? await connect({ projectDir: opts.projectDir, databaseUrl: opts.databaseUrl, logger, max: threads + 3 })
+  const open = () => connect({ projectDir: opts.projectDir, databaseUrl: opts.databaseUrl, logger, max: threads + 3 });
+  // a server's connection opens while the project compiles (its handshake waits on the network, the
+  // compile on the CPU); an embedded server starts only for a project that compiles
+  const early = !opts.db && (opts.databaseUrl ?? process.env.DATABASE_URL) ? open() : undefined;
+  early?.catch(() => {});
+  let prepared: ReturnType<typeof prepare>;
+  let planned: string[];
+  try {
+    prepared = prepare(opts.projectDir, logger);
+    planned = opts.command === 'ingest' ? [] : planNodes(prepared.compiled.nodes, prepared.graph, selectionFor(opts), opts.exclude);
+    // the manifest, for docs and Airflow; the SQL each node ran goes to target/run/ (`compile` writes
+    // target/compiled/ for every model)
+    writeManifest(opts.projectDir, prepared.compiled, prepared.graph);
+  } catch (e) {
+    early?.then((db) => db.close(), () => {});
+    throw e;
+  }
+  const { project, compiled, graph } = prepared;
+  const db = opts.db ?? await (early ?? open())
     .catch((e: unknown) => {
       // a run that never reached its database still leaves its outcome (redacted) where tools look for it
       const message = redact((e as Error).message);
@@ -287,11 +303,14 @@ async function buildNodes(db: Database, project: Project, compiled: CompiledProj
   const runGraph = collapseGraph(graph, new Set([...compiled.nodes.keys()].filter((n) =>
     buildable(compiled.nodes.get(n)!))));
   const schemas = [...new Set(runnable.map((n) => compiled.nodes.get(n)!.config.schema))];
-  const [catalog, previous] = await Promise.all([readCatalog(db.sql, schemas), readPrevious(db.sql)]);
+  // one round trip on the lock's session: the statements go out together and come back in order
+  const conn = lock.conn as unknown as Database['sql'];
+  const [, catalog, previous] = await Promise.all([
+    schemas.length ? conn.unsafe(schemas.map((s) => `create schema if not exists ${ident(s)}`).join(';\n')) : null,
+    readCatalog(conn, schemas), readPrevious(conn)]);
   written.previous = previous;
   const existedBefore = new Set(catalog.keys());
   const watched = watchedColumns(compiled.nodes);
-  if (schemas.length) await db.sql.unsafe(schemas.map((s) => `create schema if not exists ${ident(s)}`).join(';\n'));
   const templates = loadTemplates('materializations', project.dir);
   const sessions = await reserved;
   const runDir = join(targetDir(project.dir), 'run');
@@ -428,7 +447,7 @@ async function buildNodes(db: Database, project: Project, compiled: CompiledProj
     return failed ? 'error' : 'success';
   } finally {
     for (const s of sessions) s.release();
-    writeChangedFiles(runFiles);
+    writeChangedFiles(runFiles, join(runDir, '.written.json'));
   }
 }
 

@@ -16,7 +16,8 @@ export async function run(argv: string[], ctx: CommandContext): Promise<number> 
   if (select && chosen.length === 1) {
     process.stdout.write(compiledSql(compiled.nodes.get(chosen[0])!, compiled) + '\n');
   } else {
-    process.stdout.write(`compiled ${compiled.nodes.size} models in ${Date.now() - t0} ms (read, render and DAG ${rendered - t0} ms; ` +
+    const unchanged = compiled.reused ? `, ${compiled.reused} unchanged since the last compile taken from target/.render-cache.json` : '';
+    process.stdout.write(`compiled ${compiled.nodes.size} models in ${Date.now() - t0} ms (read, render and DAG ${rendered - t0} ms${unchanged}; ` +
       `writing ${Date.now() - rendered} ms) into target/compiled/; manifest in target/manifest.json\n`);
   }
   return 0;

@@ -1,0 +1,82 @@
+import { expect } from 'chai';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { collectingLogger } from '../runner/src/log.js';
+import { prepare } from '../runner/src/run.js';
+import { makeProject } from './support.js';
+
+/** What compiling a project gives that a user or a later command sees. */
+function compile(dir: string) {
+  const logger = collectingLogger();
+  const { compiled } = prepare(dir, logger);
+  return {
+    reused: compiled.reused,
+    nodes: Object.fromEntries([...compiled.nodes.values()].map((n) => [n.name, {
+      rendered: n.rendered, refs: n.refs, sources: n.sources, config: n.config, checksum: n.checksum,
+    }])),
+    warnings: logger.events.filter((e) => e.event === 'warn').map((e) => e.message),
+  };
+}
+
+describe('compile: the render cache in target/', () => {
+  const dirs: string[] = [];
+  const project = (files: Record<string, string>) => {
+    const dir = makeProject(files, 'sadp-render-cache-');
+    dirs.push(dir);
+    return dir;
+  };
+  after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+  const files = {
+    'models/sources.yml': 'sources:\n  - name: raw\n    tables:\n      - name: sales\n        columns: [id, amount]\n',
+    'models/a.sql': '{{config materialized="table" tags="x, y" unknown_key=1}}\nselect {{money "amount"}} as amount from {{source "raw" "sales"}}',
+    'models/b.sql': '{{config materialized="incremental" unique_key="id"}}\nselect * from {{ref "a"}}\n{{#if is_incremental}}where id > (select max(id) from {{ref "c"}}){{/if}}',
+    'models/c.sql': 'select 1 as id',
+    'macros/money.sql': '({{args.[0]}})::numeric(12,2)',
+  };
+
+  it('should give what rendering afresh gives, and render only the files that changed', () => {
+    const dir = project(files);
+    const first = compile(dir);
+    expect(first.reused).to.equal(0);
+    const second = compile(dir);
+    expect(second.reused).to.equal(3);
+    expect(second.nodes).to.deep.equal(first.nodes);
+    expect(second.warnings).to.deep.equal(first.warnings);
+    expect(second.warnings.join('\n')).to.match(/unknown config key "unknown_key"/);
+    // the incremental branch's ref is a dependency, from the cache too
+    expect(second.nodes.b.refs).to.have.members(['a', 'c']);
+
+    writeFileSync(join(dir, 'models/c.sql'), 'select 2 as id');
+    const third = compile(dir);
+    expect(third.reused).to.equal(2);
+    expect(third.nodes.c.rendered).to.contain('select 2 as id');
+    rmSync(join(dir, 'target', '.render-cache.json'));
+    expect(compile(dir).nodes).to.deep.equal(third.nodes);
+  });
+
+  it('should render every model again when a macro changes, and drop models that are gone', () => {
+    const dir = project(files);
+    compile(dir);
+    writeFileSync(join(dir, 'macros/money.sql'), 'round({{args.[0]}}, 2)');
+    const after = compile(dir);
+    expect(after.reused).to.equal(0);
+    expect(after.nodes.a.rendered).to.contain('round(amount, 2)');
+    rmSync(join(dir, 'models/c.sql'));
+    writeFileSync(join(dir, 'models/b.sql'), 'select * from {{ref "a"}}');
+    const fewer = compile(dir);
+    expect(Object.keys(fewer.nodes).sort()).to.deep.equal(['a', 'b']);
+    const cache = JSON.parse(readFileSync(join(dir, 'target', '.render-cache.json'), 'utf8'));
+    expect(Object.keys(cache.files).sort()).to.deep.equal(['models/a.sql', 'models/b.sql']);
+  });
+
+  it('should ignore a cache it cannot read, and one another version of the runner wrote', () => {
+    const dir = project(files);
+    const fresh = compile(dir);
+    writeFileSync(join(dir, 'target', '.render-cache.json'), '{"key": "other", "files": {"models/c.sql": {"hash": "x"}}}');
+    expect(compile(dir)).to.deep.equal({ ...fresh, reused: 0 });
+    writeFileSync(join(dir, 'target', '.render-cache.json'), '{ not json');
+    expect(compile(dir)).to.deep.equal({ ...fresh, reused: 0 });
+    expect(compile(dir).reused).to.equal(3);
+  });
+});
