@@ -1,9 +1,9 @@
 import { expect } from 'chai';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { collectingLogger } from '../runner/src/log.js';
 import { prepare } from '../runner/src/run.js';
-import { makeProject } from './support.js';
+import { makeProject, runCli } from './support.js';
 
 /** What compiling a project gives that a user or a later command sees. */
 function compile(dir: string) {
@@ -68,6 +68,28 @@ describe('compile: the render cache in target/', () => {
     expect(Object.keys(fewer.nodes).sort()).to.deep.equal(['a', 'b']);
     const cache = JSON.parse(readFileSync(join(dir, 'target', '.render-cache.json'), 'utf8'));
     expect(Object.keys(cache.files).sort()).to.deep.equal(['models/a.sql', 'models/b.sql']);
+  });
+
+  it('should write again a compiled file or manifest deleted since, and rewrite only what changed', async () => {
+    const dir = project(files);
+    const env = { DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none' };
+    expect((await runCli(['compile', '--project-dir', dir], env)).code).to.equal(0);
+    const compiledA = join(dir, 'target/compiled/models/a.sql');
+    const manifest = join(dir, 'target/manifest.json');
+    const before = readFileSync(manifest, 'utf8');
+    rmSync(compiledA);
+    rmSync(manifest);
+    expect((await runCli(['compile', '--project-dir', dir], env)).code).to.equal(0);
+    expect(existsSync(compiledA)).to.equal(true);
+    expect(JSON.parse(readFileSync(manifest, 'utf8')).nodes).to.deep.equal(JSON.parse(before).nodes);
+    // an unchanged manifest keeps its generated_at; a change writes it anew
+    const stamp = JSON.parse(readFileSync(manifest, 'utf8')).generated_at;
+    expect((await runCli(['compile', '--project-dir', dir], env)).code).to.equal(0);
+    expect(JSON.parse(readFileSync(manifest, 'utf8')).generated_at).to.equal(stamp);
+    writeFileSync(join(dir, 'models/c.sql'), 'select 3 as id');
+    expect((await runCli(['compile', '--project-dir', dir], env)).stdout).to.match(/2 unchanged since the last compile/);
+    expect(readFileSync(join(dir, 'target/compiled/models/c.sql'), 'utf8')).to.contain('select 3 as id');
+    expect(JSON.parse(readFileSync(manifest, 'utf8')).nodes.c.checksum).not.to.equal(JSON.parse(before).nodes.c.checksum);
   });
 
   it('should ignore a cache it cannot read, and one another version of the runner wrote', () => {

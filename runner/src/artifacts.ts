@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, relative, sep } from 'node:path';
 import type { CompiledProject, Node } from './compile.js';
 import { relationOf, resolveSql } from './compile.js';
 import type { Graph } from './graph.js';
@@ -80,17 +80,27 @@ export function writeChangedFiles(files: Map<string, string>, index: string) {
   } catch {
     known = {};
   }
-  const made = new Set<string>();
+  // what each folder holds, listed once (a file deleted since it was written is written again)
+  const listed = new Map<string, Set<string>>();
+  const present = (path: string) => {
+    const dir = dirname(path);
+    let names = listed.get(dir);
+    if (!names) {
+      try {
+        names = new Set(readdirSync(dir));
+      } catch {
+        mkdirSync(dir, { recursive: true });
+        names = new Set();
+      }
+      listed.set(dir, names);
+    }
+    return names.has(basename(path));
+  };
   let changed = false;
   for (const [path, text] of files) {
-    const key = relative(base, path);
+    const key = path.startsWith(base + sep) ? path.slice(base.length + 1) : relative(base, path);
     const hash = createHash('sha1').update(text).digest('base64');
-    if (known[key] === hash && existsSync(path)) continue;
-    const dir = dirname(path);
-    if (!made.has(dir)) {
-      mkdirSync(dir, { recursive: true });
-      made.add(dir);
-    }
+    if (present(path) && known[key] === hash) continue;
     writeFileSync(path, text);
     known[key] = hash;
     changed = true;
