@@ -8,17 +8,25 @@ import { createRequire } from 'node:module';
 import type { HelperOptions as HandlebarsHelperOptions } from 'handlebars';
 
 const require = createRequire(import.meta.url);
-const base = require('handlebars/dist/cjs/handlebars/compiler/base.js') as { parse(text: string): hbs.AST.Program };
-const HandlebarsException = require('handlebars/dist/cjs/handlebars/exception.js') as new (message: string, node?: unknown) => Error;
+// loaded on first use: a command whose templates all render without the parser (simple models, or
+// renderings taken from the render cache) never loads it
+let base: { parse(text: string): hbs.AST.Program } | undefined;
 
 export type HelperOptions = HandlebarsHelperOptions;
 export type Helper = (this: unknown, ...args: unknown[]) => unknown;
 
 /** Parses a template as Handlebars does (standalone lines and `~` whitespace control applied). */
-export const parse = (text: string): hbs.AST.Program => base.parse(text);
+export const parse = (text: string): hbs.AST.Program =>
+  (base ??= require('handlebars/dist/cjs/handlebars/compiler/base.js') as { parse(text: string): hbs.AST.Program }).parse(text);
+
+type ExceptionClass = new (message: string, node?: unknown) => Error;
+let exception: ExceptionClass | undefined;
 
 /** Handlebars' own error, which carries the line and column of the offending node. */
-export const TemplateException = HandlebarsException;
+export function templateException(message: string, node?: unknown): Error {
+  exception ??= require('handlebars/dist/cjs/handlebars/exception.js') as ExceptionClass;
+  return new exception(message, node);
+}
 
 /** Helpers and partials by name, registered as on a Handlebars environment. */
 export class TemplateEnv {

@@ -1,4 +1,4 @@
-import { parse, TemplateException } from './hbs.js';
+import { parse, templateException } from './hbs.js';
 
 /**
  * Renders Handlebars templates by walking the parsed tree instead of compiling each template to a
@@ -74,11 +74,11 @@ function renderStatement(env: Env, node: Node, context: unknown, data: Data, sta
       // a partial Handlebars itself compiled earlier is a function by now
       if (typeof compiled === 'function') return text(compiled(partialContext, { data, helpers: env.helpers, partials: env.partials }));
       const program = partialProgram(env, name);
-      if (!program) throw new TemplateException(`The partial ${name} could not be found`, p as never);
+      if (!program) throw templateException(`The partial ${name} could not be found`, p as never);
       return renderProgram(env, program, partialContext, data, [partialContext, ...stack]);
     }
     default:
-      throw new TemplateException(`unsupported template construct ${node.type}`, node as never);
+      throw templateException(`unsupported template construct ${node.type}`, node as never);
   }
 }
 
@@ -123,7 +123,7 @@ function evaluate(env: Env, expr: Expr, context: unknown, data: Data, stack: unk
       // as in Handlebars, a bare name in a parameter is a value, never a helper call
       return lookupPath(expr as hbs.AST.PathExpression, context, data, stack);
     default:
-      throw new TemplateException(`unsupported expression ${expr.type}`, expr as never);
+      throw templateException(`unsupported expression ${expr.type}`, expr as never);
   }
 }
 
