@@ -15,6 +15,15 @@ begin
     if (select relkind from pg_class where oid = to_regclass(format('raw.%I', t))) is distinct from 'r' then
       continue;
     end if;
+    -- a view on a raw table would follow the old table (it points at it, not at its name) and show only
+    -- the old batches from then on: refuse, and say which
+    if exists (select from pg_depend d join pg_rewrite r on r.oid = d.objid
+               where d.classid = 'pg_rewrite'::regclass and d.refclassid = 'pg_class'::regclass
+                 and d.refobjid = format('raw.%I', t)::regclass and r.ev_class <> d.refobjid) then
+      raise exception 'raw.% has views that depend on it (%): drop them, run the migration again, then create them anew',
+        t, (select string_agg(distinct r.ev_class::regclass::text, ', ') from pg_depend d join pg_rewrite r on r.oid = d.objid
+            where d.classid = 'pg_rewrite'::regclass and d.refobjid = format('raw.%I', t)::regclass and r.ev_class <> d.refobjid);
+    end if;
     old := t || '_before_partitioning';
     execute format('alter table raw.%I rename to %I', t, old);
     execute format('alter table raw.%I set schema raw_batches', old);

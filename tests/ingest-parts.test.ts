@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import postgres from 'postgres';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ingest } from '../runner/src/ingest.js';
@@ -100,6 +101,8 @@ describe('ingest: a big file loads in parts side by side', function () {
     expect(perPart[0].lo).to.equal(2);
     expect(perPart[1].lo).to.equal((perPart[0].hi as number) + 1);
     expect(perPart[2].hi).to.equal(301);
+    // one load time for the whole file, though its parts were written by three transactions
+    expect((await rows('select count(distinct _loaded_at)::int as n from raw.sales'))[0].n).to.equal(1);
     const [sha] = await rows('select sha256 from meta.ingested_files');
     const { createHash } = await import('node:crypto');
     expect(sha.sha256).to.equal(createHash('sha256').update(readFileSync(join(dir, 'sales.csv'))).digest('hex'));
@@ -135,6 +138,41 @@ describe('ingest: a big file loads in parts side by side', function () {
     expect(await strays()).to.deep.equal(['sales_backup']);
   });
 
+  it('should give a source with a long name distinct partition names within 63 bytes', async () => {
+    const long = { ...sales, name: `sales_${'ü'.repeat(40)}`, schema: `raw_${'x'.repeat(58)}` };
+    const body = Array.from({ length: 300 }, (_, i) => `${i + 1},n${i},1`).join('\n');
+    for (const name of [`${long.name}.csv`, `${long.name}_2.csv`]) {
+      await ingest({ sql, dataDir: landing(`sale_id,note,quantity\n${body}\n${name},x,1\n`, name), tables: [long], runId: 1,
+        logger: collectingLogger(), maxParts: 2, partBytes: 1000 });
+    }
+    const n = await rows(`select count(*)::int as n from ${'"' + long.schema + '"'}."${long.name}"`);
+    expect(n[0].n).to.equal(602);
+    const names = (await rows(`select c.relname, octet_length(c.relname) as bytes, n.nspname from pg_class c
+      join pg_namespace n on n.oid = c.relnamespace where c.relispartition and c.relname like 'sales_%'`));
+    expect(names).to.have.length(6); // two files, each a partition of two parts
+    expect(new Set(names.map((r) => r.relname)).size).to.equal(6);
+    expect(names.every((r) => (r.bytes as number) <= 63 && (r.nspname as string).endsWith('_batches'))).to.equal(true);
+    await sql.unsafe(`drop schema ${'"' + long.schema + '"'} cascade; drop schema if exists "${names[0].nspname}" cascade`);
+  });
+
+  it('should load two sources in parts side by side on a pool of lanes × parts connections', async () => {
+    const customers: SourceTable = { source: 'raw', name: 'customers', schema: 'raw', columns: ['id', 'name'], required: ['id'] };
+    const dir = mkdtempSync(join(tmpdir(), 'sadp-parts-'));
+    dirs.push(dir);
+    writeFileSync(join(dir, 'sales.csv'), `sale_id,note,quantity\n${Array.from({ length: 400 }, (_, i) => `${i},n,1`).join('\n')}\n`);
+    writeFileSync(join(dir, 'customers.csv'), `id,name\n${Array.from({ length: 400 }, (_, i) => `${i},c${i}`).join('\n')}\n`);
+    // what the runner leaves for ingest: each lane's file transaction and its helpers (fewer would wait forever)
+    const pool = postgres(db.url, { max: 2 * 2, onnotice: () => {} }) as unknown as Sql;
+    try {
+      const summary = await ingest({ sql: pool, dataDir: dir, tables: [sales, customers], runId: 1, logger: collectingLogger(), maxParts: 2, partBytes: 1000, parallel: 2 });
+      expect(summary.rows).to.equal(800);
+      expect((await rows(`select count(*)::int as n from pg_partition_tree('raw.customers') where isleaf`))[0].n).to.equal(2);
+      expect(await leaves()).to.equal(2);
+    } finally {
+      await pool.end();
+    }
+  });
+
   it('should read only the partitions of new batches for a batch filter', async () => {
     for (const name of ['sales_1.csv', 'sales_2.csv', 'sales_3.csv']) {
       await ingest({ sql, dataDir: landing(`sale_id,note,quantity\n1,${name},1\n`, name), tables: [sales], runId: 1, logger: collectingLogger() });
@@ -153,6 +191,12 @@ describe('ingest: a big file loads in parts side by side', function () {
     const before = await loaded();
     expect(before.raw).to.have.length(2);
     const migration = readFileSync(new URL('../../migrations/0006-partition-raw-by-batch.sql', import.meta.url), 'utf8');
+    // a view on the raw table would follow the old table: the migration refuses, naming it
+    await sql.unsafe('create view public.sales_copy as select * from raw.sales');
+    let refused: unknown;
+    await sql.unsafe(migration).catch((e) => (refused = e));
+    expect((refused as Error)?.message).to.match(/raw\.sales has views that depend on it \(sales_copy\)/);
+    await sql.unsafe('drop view public.sales_copy');
     await sql.unsafe(migration);
     expect((await rows(`select relkind from pg_class where oid = 'raw.sales'::regclass`))[0].relkind).to.equal('p');
     expect(await loaded()).to.deep.equal(before);

@@ -1,5 +1,4 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import { createHash } from 'node:crypto';
 import postgres from 'postgres';
 import type { Sql } from './connection.js';
@@ -12,7 +11,7 @@ import type { Logger } from './log.js';
 import { ensureMeta } from './meta.js';
 import { RejectBuffer, rejectedRowsDdl } from './rejects.js';
 import { isConnectionLoss } from './session.js';
-import type { SourceTable } from './sources.js';
+import { ingestLanes, partsPerFile, type SourceTable } from './sources.js';
 import { ident, literal, qualified } from './sql-text.js';
 
 export interface IngestOptions {
@@ -27,8 +26,9 @@ export interface IngestOptions {
   parallel?: number;
   /**
    * A file into a partitioned raw table loads in parts side by side, one part per `partBytes` (default
-   * 16 MiB), at most `maxParts` (default: the CPUs, at most 4); each part beyond the first takes a
-   * connection of `sql`.
+   * 16 MiB), at most `maxParts` (default: the CPUs, at most 4); each part takes a connection of `sql`,
+   * so the pool must have `parallel × maxParts` connections free (two lanes waiting for helpers that
+   * wait for a connection would wait forever).
    */
   partBytes?: number;
   maxParts?: number;
@@ -105,7 +105,7 @@ export async function ingest(opts: IngestOptions): Promise<IngestSummary> {
   }
   const parts: PartOptions = {
     partBytes: opts.partBytes ?? 16 << 20,
-    maxParts: Math.max(1, opts.maxParts ?? Math.min(4, os.availableParallelism())),
+    maxParts: Math.max(1, opts.maxParts ?? partsPerFile()),
   };
   // the files of one source load in order, one transaction each; two sources load side by side (the
   // server parses each COPY on one core)
@@ -118,7 +118,7 @@ export async function ingest(opts: IngestOptions): Promise<IngestSummary> {
       for (const i of queue) results[i] = plans[i].skip ? skipped(plans[i], logger) : await loadFile(sql, plans[i], opts.runId, logger, parts);
     }
   };
-  const lanes = await Promise.allSettled(Array.from({ length: Math.min(opts.parallel ?? 2, pending.length) }, lane));
+  const lanes = await Promise.allSettled(Array.from({ length: Math.min(opts.parallel ?? ingestLanes, pending.length) }, lane));
   const failed = lanes.find((l): l is PromiseRejectedResult => l.status === 'rejected');
   if (failed) throw failed.reason;
   for (const result of results) {
@@ -280,7 +280,7 @@ function parseColumns(value: unknown): string[] {
 }
 
 /** Where the partitions of a raw table live: `raw.sales` keeps its files in `raw_batches`. */
-export const batchSchema = (t: SourceTable) => `${t.schema}_batches`;
+export const batchSchema = (t: SourceTable) => `${fitName(t.schema, 8)}_batches`;
 
 /** The raw tables that are partitioned (a raw table made by an older migration may be a plain table). */
 async function partitionedTables(sql: Sql, tables: SourceTable[]): Promise<Set<SourceTable>> {
@@ -370,6 +370,12 @@ export async function loadFile(sql: Sql, plan: FilePlan, runId: number, logger: 
     if (e instanceof Duplicate) return skipped({ ...plan, skip: { duplicateOf: e.of } }, logger);
     // a lost connection is no fault of the file: the run stops (its transaction was rolled back)
     if (!(e instanceof postgres.PostgresError) || isConnectionLoss(e)) throw e;
+    // the database failing for reasons of its own (no connection slot, a timeout, a lock, a table that
+    // is in the way) is no fault of the file: say so, nothing of it was loaded
+    if (!/^2[23]/.test(e.code)) {
+      throw new UserError('run_failed', `landing file "${file.relPath}" could not be loaded into ${table.schema}.${table.name}: ` +
+        `${e.message} (SQLSTATE ${e.code}); nothing of it was loaded`, { cause: e });
+    }
     // keep the fast path fast: only a file that COPY refuses gets the careful csv-parse pass
     logger.warn(`COPY refused landing file "${file.relPath}" (${e.message}); loading it again with the careful parser`);
     const { fallbackLoad } = await import('./ingest-fallback.js');
@@ -414,6 +420,7 @@ async function loadPartitioned(sql: Sql, tx: Tx, plan: FilePlan, kept: string[],
   const { file, header, columns } = plan;
   const table = file.table;
   const n = Math.min(options.maxParts, Math.floor(plan.bytes / options.partBytes));
+  const loadedAt = n > 1 ? String((await tx`select now()::text as at`)[0].at) : undefined;
   const whole: Part = { start: 0, end: plan.bytes, firstLine: header.lines + 1, skip: header.bytes };
   // the helpers' connections open while the file is split
   const split = n > 1 ? splitFile(plan, n) : Promise.resolve([whole]);
@@ -444,7 +451,7 @@ async function loadPartitioned(sql: Sql, tx: Tx, plan: FilePlan, kept: string[],
     // hashed after them: sha256 reads in order
     if (k === 0 && parts.length > 1) {
       scanner.once('finish', () => {
-        hashing = hashRange(file.path, parts[1].start, hash);
+        hashing = hashRange(file.path, parts[1].start, plan.bytes, hash);
         hashing.catch(() => {});
       });
     }
@@ -452,13 +459,15 @@ async function loadPartitioned(sql: Sql, tx: Tx, plan: FilePlan, kept: string[],
     if (k === 0) {
       // the file's partition and its first part are attached before the COPY (rows are checked against
       // the partition as they arrive); with parts, the file's partition is partitioned by line
-      const ddl = [partitionDdl(table, fileTable, file.relPath, batchId, undefined, parts.length > 1)];
-      if (parts.length > 1) ddl.push(partitionDdl(table, target, file.relPath, batchId), attachDdl(fileTable, target, lineBounds(parts, 0)));
+      const ddl = [partitionDdl(table, fileTable, file.relPath, batchId, undefined, parts.length > 1, loadedAt)];
+      if (parts.length > 1) {
+        ddl.push(partitionDdl(table, target, file.relPath, batchId, undefined, false, loadedAt), attachDdl(fileTable, target, lineBounds(parts, 0)));
+      }
       ddl.push(attachDdl(qualified(table.schema, table.name), fileTable, `in (${batchId})`));
       await conn.unsafe(ddl.join(';\n'));
     } else {
       // a helper's part carries a CHECK that lets the final ATTACH skip scanning it
-      await conn.unsafe(partitionDdl(table, target, file.relPath, batchId, checkOf(batchId, part.firstLine, to)));
+      await conn.unsafe(partitionDdl(table, target, file.relPath, batchId, checkOf(batchId, part.firstLine, to), false, loadedAt));
     }
     await copyIn(conn, copyStatement(target, kept, 'csv', false),
       fs.createReadStream(file.path, { start: part.start, end: part.end - 1, highWaterMark: 1 << 20 }), scanner);
@@ -469,7 +478,7 @@ async function loadPartitioned(sql: Sql, tx: Tx, plan: FilePlan, kept: string[],
   const parts = await split;
   if (scanners.slice(0, -1).some((s) => !s.cleanEnd)) throw new SplitInsideRecord();
   if (parts.length > 1) {
-    await (hashing ?? hashRange(file.path, parts[1].start, hash));
+    await (hashing ?? hashRange(file.path, parts[1].start, plan.bytes, hash));
     await tx.unsafe(parts.slice(1).map((_, i) => attachDdl(fileTable, name(i + 1, parts.length), lineBounds(parts, i + 1))).join(';\n'));
   }
   const total = { rows: scanners.reduce((a, s) => a + s.rows, 0), rejected: scanners.reduce((a, s) => a + s.rejected, 0) };
@@ -523,21 +532,38 @@ async function splitFile(plan: FilePlan, n: number): Promise<Part[]> {
 
 const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
-/** Feeds the bytes of `path` from `start` on into `hash`. */
-async function hashRange(path: string, start: number, hash: ReturnType<typeof createHash>): Promise<void> {
-  for await (const chunk of fs.createReadStream(path, { start, highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
+/** Feeds the bytes [start, end) of `path` into `hash`: what was loaded, even if the file grew since. */
+async function hashRange(path: string, start: number, end: number, hash: ReturnType<typeof createHash>): Promise<void> {
+  if (end <= start) return;
+  for await (const chunk of fs.createReadStream(path, { start, end: end - 1, highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
 }
 
 /** `sales_b12` for a file loaded whole, `sales_b12_1`, `sales_b12_2`, … for its parts. */
 function partName(table: SourceTable, batchId: number, part: number): string {
-  return `${table.name.slice(0, 40)}_b${batchId}${part ? `_${part}` : ''}`;
+  return `${fitName(table.name, 24)}_b${batchId}${part ? `_${part}` : ''}`;
+}
+
+/**
+ * `base` as the start of an identifier that leaves `reserve` of PostgreSQL's 63 bytes for a suffix: a
+ * longer one is cut on a character boundary and given a hash of the whole, so that names stay distinct
+ * and PostgreSQL never truncates them itself.
+ */
+function fitName(base: string, reserve: number): string {
+  const room = 63 - reserve;
+  if (Buffer.byteLength(base) <= room) return base;
+  const chars = Array.from(base);
+  while (Buffer.byteLength(chars.join('')) > room - 9) chars.pop();
+  return `${chars.join('')}_${createHash('sha1').update(base).digest('hex').slice(0, 8)}`;
 }
 
 /** A table shaped like the raw table, whose `_file` and `_batch_id` default to the file's. */
-function partitionDdl(table: SourceTable, name: string, file: string, batchId: number, check?: string, byLine = false): string {
+function partitionDdl(table: SourceTable, name: string, file: string, batchId: number, check?: string, byLine = false,
+  loadedAt?: string): string {
   return `create table ${name} (like ${qualified(table.schema, table.name)} including defaults` +
     `${check ? `, check (${check})` : ''})${byLine ? ' partition by range (_line)' : ''};\n` +
-    `alter table ${name} alter column _file set default ${literal(file)}, alter column _batch_id set default ${batchId}`;
+    `alter table ${name} alter column _file set default ${literal(file)}, alter column _batch_id set default ${batchId}` +
+    // a helper's transaction starts later than the file's: every part takes the file's time
+    `${loadedAt ? `, alter column _loaded_at set default ${literal(loadedAt)}::timestamptz` : ''}`;
 }
 
 /** The lines [from, to) of batch `batchId` (`null`: unbounded) as a CHECK … */

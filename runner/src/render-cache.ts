@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync, renameSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
 import { writeFile } from './artifacts.js';
 import type { Project } from './project.js';
 
@@ -9,8 +10,8 @@ import type { Project } from './project.js';
  * What rendering a model gave, kept between commands in `target/` (dbt calls this partial parsing):
  * a model whose file is unchanged is not parsed and rendered again. Rendering is pure: its result
  * depends on the model file (text and path), the project's macros and the runner's own helpers, and
- * nothing else (no database, no clock). `key` covers the macros and the runner's code; a change to
- * either starts the cache afresh.
+ * nothing else (no database, no clock). `key` covers the macros, the runner's code and Handlebars'
+ * version; a change to any of them starts the cache afresh.
  */
 export interface CachedRender {
   /** sha256 of the model file: also the manifest's checksum. */
@@ -43,6 +44,8 @@ function keyOf(project: Project): string {
     const here = dirname(fileURLToPath(import.meta.url));
     const h = createHash('sha256').update(`format ${FORMAT}\n`);
     for (const file of renderingCode) h.update(readFileSync(join(here, file)));
+    // Handlebars' parser decides the parse trees
+    h.update(readFileSync(createRequire(import.meta.url).resolve('handlebars/package.json')));
     codeHash = h.digest('hex');
   }
   const h = createHash('sha256').update(codeHash);

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { compileContext, compileProject, renderModel, resolveSql, type CompiledProject, type Node } from './compile.js';
 import { loadRenderCache, saveRenderCache } from './render-cache.js';
+import { ingestLanes, partsPerFile } from './sources.js';
 import { connect, type Database } from './connection.js';
 import { readCatalog, nodeKey, type Relation } from './catalog.js';
 import { buildGraph, collapseGraph, type Graph } from './graph.js';
@@ -93,12 +94,16 @@ export async function runPipeline(opts: RunOptions): Promise<RunSummary> {
   const { logger } = opts;
   const started = Date.now();
   const threads = Math.max(1, opts.threads ?? 4);
-  // the lock's session, one per thread, and two for the rest (two sources loading side by side, tests)
-  const open = () => connect({ projectDir: opts.projectDir, databaseUrl: opts.databaseUrl, logger, max: threads + 3 });
+  // the lock's session, one per thread, and for ingest (reserved while the threads' sessions are already
+  // held) two sources side by side, each file in up to partsPerFile() parts; tests use two
+  const open = () => connect({ projectDir: opts.projectDir, databaseUrl: opts.databaseUrl, logger,
+    max: threads + 1 + Math.max(2, ingestLanes * partsPerFile()) });
   // a server's connection opens while the project compiles (its handshake waits on the network, the
   // compile on the CPU); an embedded server starts only for a project that compiles
   const early = !opts.db && (opts.databaseUrl ?? process.env.DATABASE_URL) ? open() : undefined;
   early?.catch(() => {});
+  // the driver opens its socket in a microtask: let it, so that the server accepts and forks meanwhile
+  if (early) await new Promise((resolve) => setImmediate(resolve));
   let prepared: ReturnType<typeof prepare>;
   let planned: string[];
   try {

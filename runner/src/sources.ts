@@ -1,3 +1,4 @@
+import os from 'node:os';
 /** A landing source table declared in the project (`sources:` in a YAML file under `models/`). */
 export interface SourceTable {
   /** The source group, as in `{{source "raw" "sales"}}`. */
@@ -16,3 +17,7 @@ export interface SourceTable {
 
 /** The lineage columns every raw table has after its source columns. */
 export const lineageColumns = ['_file', '_line', '_batch_id', '_loaded_at'] as const;
+
+/** Sources that load side by side, and the most parts one big file loads in (one per CPU, at most 4). */
+export const ingestLanes = 2;
+export const partsPerFile = () => Math.min(4, os.availableParallelism());
