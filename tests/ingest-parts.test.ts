@@ -8,7 +8,7 @@ import { ingest } from '../runner/src/ingest.js';
 import { collectingLogger } from '../runner/src/log.js';
 import type { Sql } from '../runner/src/connection.js';
 import type { SourceTable } from '../runner/src/sources.js';
-import { createDatabase, type TestDatabase } from './support.js';
+import { suiteDatabase, type TestDatabase } from './support.js';
 
 const sales: SourceTable = { source: 'raw', name: 'sales', schema: 'raw', columns: ['sale_id', 'note', 'quantity'], required: ['sale_id'] };
 
@@ -29,7 +29,10 @@ describe('ingest: a big file loads in parts side by side', function () {
   this.timeout(120_000);
   let db: TestDatabase;
   let sql: Sql;
-  const dirs: string[] = [];
+  const dirs = suiteDatabase((d) => {
+    db = d;
+    sql = d.sql as unknown as Sql;
+  });
   const landing = (content: string | Buffer, name = 'sales.csv') => {
     const dir = mkdtempSync(join(tmpdir(), 'sadp-parts-'));
     dirs.push(dir);
@@ -54,14 +57,6 @@ describe('ingest: a big file loads in parts side by side', function () {
   const strays = async () => (await rows(`select relname from pg_class c join pg_namespace n on n.oid = c.relnamespace
     where n.nspname = 'raw_batches' and c.relkind = 'r' and not c.relispartition order by 1`)).map((r) => r.relname);
 
-  before(async () => {
-    db = await createDatabase();
-    sql = db.sql as unknown as Sql;
-  });
-  after(async () => {
-    await db.drop();
-    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-  });
   beforeEach(reset);
 
   it('should load the same rows, lines and rejects in parts as whole, wherever the splits fall', async () => {

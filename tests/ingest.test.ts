@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { copyFileSync, mkdtempSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { UserError } from '../runner/src/errors.js';
@@ -7,7 +7,7 @@ import { ingest, type IngestSummary } from '../runner/src/ingest.js';
 import { collectingLogger } from '../runner/src/log.js';
 import type { Sql } from '../runner/src/connection.js';
 import type { SourceTable } from '../runner/src/sources.js';
-import { createDatabase, writeFiles, type TestDatabase } from './support.js';
+import { suiteDatabase, writeFiles } from './support.js';
 
 const source = (name: string, columns: string[], required = columns, schema = 'raw'): SourceTable =>
   ({ source: 'raw', name, schema, columns, required });
@@ -16,9 +16,8 @@ const tables = [source('sales', salesColumns), source('customers', ['customer_id
 
 describe('ingest: loading landing files into raw', function () {
   this.timeout(60_000);
-  let db: TestDatabase;
   let sql: Sql;
-  const dirs: string[] = [];
+  const dirs = suiteDatabase((db) => (sql = db.sql as unknown as Sql));
   const landing = (files: Record<string, string | Buffer>) => {
     const dir = mkdtempSync(join(tmpdir(), 'sadp-ingest-'));
     dirs.push(dir);
@@ -54,14 +53,6 @@ describe('ingest: loading landing files into raw', function () {
   const reset = () => sql.unsafe(`drop schema if exists raw cascade; drop schema if exists meta cascade;
     drop schema if exists staging cascade; drop schema if exists other cascade`);
 
-  before(async () => {
-    db = await createDatabase();
-    sql = db.sql as unknown as Sql;
-  });
-  after(async () => {
-    await db.drop();
-    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-  });
   beforeEach(reset);
 
   it('should load every record with its file, physical line and batch', async () => {

@@ -1,6 +1,5 @@
 import { expect } from 'chai';
-import { rmSync } from 'node:fs';
-import { createDatabase, makeProject, runCli, type TestDatabase } from './support.js';
+import { makeProject, runCli, suiteDatabase, type TestDatabase } from './support.js';
 
 const slowProject = (seconds: number) => ({
   'models/marts/slow.sql': `select n from generate_series(1, 3) as n, (select pg_sleep(${seconds})) as pause`,
@@ -13,15 +12,7 @@ interface Interval { run_id: number; node: string; started_at: Date; finished_at
 describe('runner: two runs on one database', function () {
   this.timeout(60_000);
   let db: TestDatabase;
-  const dirs: string[] = [];
-
-  before(async () => {
-    db = await createDatabase();
-  });
-  after(async () => {
-    await db.drop();
-    for (const d of dirs) rmSync(d, { recursive: true, force: true });
-  });
+  const dirs = suiteDatabase((d) => (db = d));
 
   it('should never interleave the nodes of two builds started at once', async () => {
     const dir = makeProject(slowProject(1.5));

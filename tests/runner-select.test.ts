@@ -3,7 +3,7 @@ import { rmSync } from 'node:fs';
 import { collectingLogger } from '../runner/src/log.js';
 import { prepare } from '../runner/src/run.js';
 import { planNodes } from '../runner/src/select.js';
-import { byNode, createDatabase, makeProject, overlaps, readRunResults, runCli, type TestDatabase } from './support.js';
+import { byNode, makeProject, overlaps, readRunResults, runCli, suiteDatabase, type TestDatabase } from './support.js';
 
 /**
  *   stg_a (daily) ─┐
@@ -82,15 +82,7 @@ describe('runner: selecting nodes', function () {
 describe('runner: --select, --exclude and --threads on the command line', function () {
   this.timeout(60_000);
   let db: TestDatabase;
-  const dirs: string[] = [];
-
-  before(async () => {
-    db = await createDatabase();
-  });
-  after(async () => {
-    await db.drop();
-    for (const d of dirs) rmSync(d, { recursive: true, force: true });
-  });
+  const dirs = suiteDatabase((d) => (db = d));
 
   const relations = async () =>
     (await db.sql`select table_name from information_schema.tables where table_schema in ('staging', 'analytics')`)

@@ -4,7 +4,7 @@
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -58,6 +58,24 @@ export async function createDatabase(options: { template?: string; prefix?: stri
       }
     },
   };
+}
+
+/**
+ * A suite's own database, created before its tests (handed to `onCreated`) and dropped after them, and
+ * the folders its tests make (push them on the returned list), removed after them. Call inside `describe`.
+ */
+export function suiteDatabase(onCreated: (db: TestDatabase) => void): string[] {
+  let db: TestDatabase | undefined;
+  const dirs: string[] = [];
+  before(async () => {
+    db = await createDatabase();
+    onCreated(db);
+  });
+  after(async () => {
+    await db?.drop();
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  });
+  return dirs;
 }
 
 /** Writes `files` (paths relative to `dir`) into `dir`, making folders as needed. */

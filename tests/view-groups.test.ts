@@ -4,21 +4,12 @@
  * skipped and everything else built.
  */
 import { expect } from 'chai';
-import { rmSync } from 'node:fs';
-import { byNode, createDatabase, makeProject, readRunResults, runCli, type TestDatabase } from './support.js';
+import { byNode, makeProject, readRunResults, runCli, suiteDatabase, type TestDatabase } from './support.js';
 
 describe('views built together in one round trip', function () {
   this.timeout(120_000);
   let db: TestDatabase;
-  const dirs: string[] = [];
-
-  before(async () => {
-    db = await createDatabase();
-  });
-  after(async () => {
-    await db.drop();
-    for (const d of dirs) rmSync(d, { recursive: true, force: true });
-  });
+  const dirs = suiteDatabase((d) => (db = d));
 
   const build = async (files: Record<string, string>, ...flags: string[]) => {
     const dir = makeProject(files);

@@ -4,7 +4,7 @@ import postgres from 'postgres';
 import type { Sql } from './connection.js';
 import { readHeader, type CsvHeader } from './csv-header.js';
 import { copyIn } from './copy-in.js';
-import { CopyScanner } from './csv-scan.js';
+import { CopyScanner, type CopyScannerOptions } from './csv-scan.js';
 import { inputError, UserError } from './errors.js';
 import { listLandingFiles, type LandingFile } from './landing.js';
 import type { Logger } from './log.js';
@@ -98,8 +98,7 @@ export async function ingest(opts: IngestOptions): Promise<IngestSummary> {
   if (plans.some((p) => !p.skip)) {
     await ensureMeta(sql);
     const loading = [...new Set(plans.filter((p) => !p.skip).map((p) => p.file.table))];
-    await ensureTables(sql, loading);
-    const partitioned = await partitionedTables(sql, loading);
+    const partitioned = await ensureTables(sql, loading);
     for (const p of plans) p.partitioned = partitioned.has(p.file.table);
     for (const t of partitioned) await dropStrayParts(sql, t);
   }
@@ -242,54 +241,45 @@ export async function sha256File(file: string, display: string): Promise<string>
 
 /**
  * Creates each raw table (every declared column as text, then the lineage) and adds columns declared
- * since. A new raw table is partitioned by `_batch_id`: every file becomes a partition of its own (itself
+ * since; returns the tables that are partitioned. A new raw table is partitioned by `_batch_id`: every file becomes a partition of its own (itself
  * partitioned by `_line` when it loads in parts), kept in the schema `<schema>_batches`. List partitions,
  * so that `_batch_id > n` reads exactly the batches after n (range bounds would take in batch n too).
  */
-export async function ensureTables(sql: Sql, tables: SourceTable[]): Promise<void> {
+export async function ensureTables(sql: Sql, tables: SourceTable[]): Promise<Set<SourceTable>> {
   // what is there already: DDL on a partitioned table locks every partition, even when it changes nothing
   const names = tables.map((t) => qualified(t.schema, t.name));
   const present = await sql`select to_regclass('staging.rejected_rows') is not null as rejects,
       exists (select from pg_namespace where nspname = b) as batches,
-      array(select attname::text from pg_attribute where attrelid = to_regclass(n) and attnum > 0 and not attisdropped) as columns,
-      to_regclass(n) is not null as exists
+      (select relkind from pg_class where oid = to_regclass(n)) as kind,
+      (select coalesce(json_agg(attname::text), '[]') from pg_attribute
+        where attrelid = to_regclass(n) and attnum > 0 and not attisdropped) as columns
     from unnest(${names}::text[], ${tables.map(batchSchema)}::text[]) with ordinality as x(n, b, i) order by i`;
   const ddl = present.every((p) => p.rejects) ? [] : [rejectedRowsDdl];
+  // a raw table made by an older migration may be a plain table: it keeps loading as one
+  const partitioned = new Set<SourceTable>();
   tables.forEach((t, i) => {
     const name = names[i];
     const have = present[i];
-    if (!have.exists) {
+    if (have.kind === null) {
       ddl.push(`create schema if not exists ${ident(t.schema)}`);
       ddl.push(`create schema if not exists ${ident(batchSchema(t))}`);
       ddl.push(`create table if not exists ${name} (${t.columns.map((c) => `${ident(c)} text`).join(', ')}` +
         `${t.columns.length ? ', ' : ''}_file text not null, _line bigint not null, _batch_id bigint not null, ` +
         `_loaded_at timestamptz not null default now()) partition by list (_batch_id)`);
+      partitioned.add(t);
       return;
     }
-    const columns = new Set(parseColumns(have.columns));
+    if (have.kind === 'p') partitioned.add(t);
+    const columns = new Set(have.columns as string[]);
     if (!have.batches) ddl.push(`create schema if not exists ${ident(batchSchema(t))}`);
     for (const c of t.columns) if (!columns.has(c)) ddl.push(`alter table ${name} add column if not exists ${ident(c)} text`);
   });
   if (ddl.length) await sql.unsafe(ddl.join(';\n'));
-}
-
-/** A text[] as the driver gives it: parsed, or as its literal when the driver does not parse arrays. */
-function parseColumns(value: unknown): string[] {
-  if (Array.isArray(value)) return value.map(String);
-  return String(value ?? '{}').replace(/^\{|\}$/g, '').split(',').filter(Boolean).map((c) => c.replace(/^"|"$/g, '').replace(/\\(.)/g, '$1'));
+  return partitioned;
 }
 
 /** Where the partitions of a raw table live: `raw.sales` keeps its files in `raw_batches`. */
 export const batchSchema = (t: SourceTable) => `${fitName(t.schema, 8)}_batches`;
-
-/** The raw tables that are partitioned (a raw table made by an older migration may be a plain table). */
-async function partitionedTables(sql: Sql, tables: SourceTable[]): Promise<Set<SourceTable>> {
-  const names = tables.map((t) => qualified(t.schema, t.name));
-  const rows = await sql`select n as name from unnest(${names}::text[]) as n
-    where (select relkind from pg_class where oid = to_regclass(n)) = 'p'`;
-  const found = new Set(rows.map((r) => r.name as string));
-  return new Set(tables.filter((t, i) => found.has(names[i])));
-}
 
 /**
  * Partitions that a load created and never attached: it was killed after a part was committed, before
@@ -298,7 +288,7 @@ async function partitionedTables(sql: Sql, tables: SourceTable[]): Promise<Set<S
 async function dropStrayParts(sql: Sql, table: SourceTable): Promise<void> {
   const stray = await sql`select c.oid::regclass::text as name from pg_class c join pg_namespace n on n.oid = c.relnamespace
     where n.nspname = ${batchSchema(table)} and c.relkind = 'r' and not c.relispartition
-      and c.relname ~ ${`^${escapeRegExp(partName(table, 0, 0).replace(/0$/, ''))}[0-9]+(_[0-9]+)?$`}`;
+      and c.relname ~ ${`^${escapeRegExp(partPrefix(table))}[0-9]+(_[0-9]+)?$`}`;
   if (stray.length) await sql.unsafe(`drop table if exists ${stray.map((r) => r.name).join(', ')}`);
 }
 
@@ -383,7 +373,7 @@ export async function loadFile(sql: Sql, plan: FilePlan, runId: number, logger: 
       copy: async (format, batchId) => {
         if (!plan.partitioned) return copyStatement(qualified(table.schema, table.name), kept, format, true);
         const part = qualified(batchSchema(table), partName(table, batchId, 0));
-        await tx.unsafe(`${partitionDdl(table, part, file.relPath, batchId)};\n${attachDdl(qualified(table.schema, table.name), part, `in (${batchId})`)}`);
+        await tx.unsafe(filePartitionDdl(table, part, file.relPath, batchId, false));
         return copyStatement(part, kept, format, true);
       },
       nextBatchId,
@@ -395,19 +385,27 @@ export async function loadFile(sql: Sql, plan: FilePlan, runId: number, logger: 
   return { file: file.relPath, source: table.name, ...counts, skipped: false };
 }
 
+/** A scanner of the file's records (all its header's fields, the declared ones kept), its rejects in `rejects`. */
+function scannerFor(plan: FilePlan, kept: string[], rejects: RejectBuffer,
+  where: Pick<CopyScannerOptions, 'prefix' | 'suffix' | 'firstLine' | 'skipBytes' | 'onChunk'>): CopyScanner {
+  return new CopyScanner({
+    fields: plan.header.names.length,
+    keep: kept.length === plan.columns.length ? null : plan.columns.map((c) => c !== null),
+    reject: (line, reason, record) => rejects.add(line, reason, record),
+    ...where,
+  });
+}
+
 /** A plain raw table: the file streams into it with its lineage on every record. */
 async function loadPlain(tx: Tx, plan: FilePlan, kept: string[], batchId: number, rejects: RejectBuffer, runId: number) {
-  const { file, header, columns } = plan;
+  const { file, header } = plan;
   const hash = createHash('sha256');
-  const scanner = new CopyScanner({
-    fields: header.names.length,
-    keep: kept.length === columns.length ? null : columns.map((c) => c !== null),
+  const scanner = scannerFor(plan, kept, rejects, {
     prefix: Buffer.from(`${kept.length ? ',' : ''}${csvQuote(file.relPath)},`),
     suffix: Buffer.from(`,${batchId}\n`),
     firstLine: header.lines + 1,
     skipBytes: header.bytes,
     onChunk: (chunk) => hash.update(chunk),
-    reject: (line, reason, record) => rejects.add(line, reason, record),
   });
   await copyIn(tx, copyStatement(qualified(file.table.schema, file.table.name), kept, 'csv', true),
     fs.createReadStream(file.path, { highWaterMark: 1 << 20 }), scanner);
@@ -417,7 +415,7 @@ async function loadPlain(tx: Tx, plan: FilePlan, kept: string[], batchId: number
 
 async function loadPartitioned(sql: Sql, tx: Tx, plan: FilePlan, kept: string[], batchId: number, rejects: RejectBuffer,
   runId: number, options: PartOptions, helperTables: string[]) {
-  const { file, header, columns } = plan;
+  const { file, header } = plan;
   const table = file.table;
   const n = Math.min(options.maxParts, Math.floor(plan.bytes / options.partBytes));
   const loadedAt = n > 1 ? String((await tx`select now()::text as at`)[0].at) : undefined;
@@ -436,16 +434,13 @@ async function loadPartitioned(sql: Sql, tx: Tx, plan: FilePlan, kept: string[],
     if (k >= parts.length) return;
     const part = parts[k];
     const to = k + 1 < parts.length ? parts[k + 1].firstLine : null;
-    const scanner = scanners[k] = new CopyScanner({
-      fields: header.names.length,
-      keep: kept.length === columns.length ? null : columns.map((c) => c !== null),
+    const scanner = scanners[k] = scannerFor(plan, kept, rejects, {
       prefix: Buffer.from(kept.length ? ',' : ''),
       suffix: Buffer.from('\n'),
       firstLine: part.firstLine,
       skipBytes: part.skip,
       // the first part hashes as it reads; the rest of the file is hashed after (sha256 reads in order)
       onChunk: k === 0 ? (chunk) => hash.update(chunk) : undefined,
-      reject: (line, reason, record) => rejects.add(line, reason, record),
     });
     // once the first part's bytes are read (its COPY may still be running), the rest of the file is
     // hashed after them: sha256 reads in order
@@ -459,11 +454,10 @@ async function loadPartitioned(sql: Sql, tx: Tx, plan: FilePlan, kept: string[],
     if (k === 0) {
       // the file's partition and its first part are attached before the COPY (rows are checked against
       // the partition as they arrive); with parts, the file's partition is partitioned by line
-      const ddl = [partitionDdl(table, fileTable, file.relPath, batchId, undefined, parts.length > 1, loadedAt)];
+      const ddl = [filePartitionDdl(table, fileTable, file.relPath, batchId, parts.length > 1, loadedAt)];
       if (parts.length > 1) {
         ddl.push(partitionDdl(table, target, file.relPath, batchId, undefined, false, loadedAt), attachDdl(fileTable, target, lineBounds(parts, 0)));
       }
-      ddl.push(attachDdl(qualified(table.schema, table.name), fileTable, `in (${batchId})`));
       await conn.unsafe(ddl.join(';\n'));
     } else {
       // a helper's part carries a CHECK that lets the final ATTACH skip scanning it
@@ -540,8 +534,10 @@ async function hashRange(path: string, start: number, end: number, hash: ReturnT
 
 /** `sales_b12` for a file loaded whole, `sales_b12_1`, `sales_b12_2`, … for its parts. */
 function partName(table: SourceTable, batchId: number, part: number): string {
-  return `${fitName(table.name, 24)}_b${batchId}${part ? `_${part}` : ''}`;
+  return `${partPrefix(table)}${batchId}${part ? `_${part}` : ''}`;
 }
+
+const partPrefix = (table: SourceTable) => `${fitName(table.name, 24)}_b`;
 
 /**
  * `base` as the start of an identifier that leaves `reserve` of PostgreSQL's 63 bytes for a suffix: a
@@ -564,6 +560,12 @@ function partitionDdl(table: SourceTable, name: string, file: string, batchId: n
     `alter table ${name} alter column _file set default ${literal(file)}, alter column _batch_id set default ${batchId}` +
     // a helper's transaction starts later than the file's: every part takes the file's time
     `${loadedAt ? `, alter column _loaded_at set default ${literal(loadedAt)}::timestamptz` : ''}`;
+}
+
+/** The file's partition of the raw table (partitioned by line when it loads in parts), attached. */
+function filePartitionDdl(table: SourceTable, name: string, file: string, batchId: number, byLine: boolean, loadedAt?: string): string {
+  return `${partitionDdl(table, name, file, batchId, undefined, byLine, loadedAt)};\n` +
+    attachDdl(qualified(table.schema, table.name), name, `in (${batchId})`);
 }
 
 /** The lines [from, to) of batch `batchId` (`null`: unbounded) as a CHECK … */

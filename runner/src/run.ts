@@ -98,11 +98,11 @@ export async function runPipeline(opts: RunOptions): Promise<RunSummary> {
   // held) two sources side by side, each file in up to partsPerFile() parts; tests use two
   const open = () => connect({ projectDir: opts.projectDir, databaseUrl: opts.databaseUrl, logger,
     max: threads + 1 + Math.max(2, ingestLanes * partsPerFile()) });
-  // a server's connection opens while the project compiles (its handshake waits on the network, the
-  // compile on the CPU); an embedded server starts only for a project that compiles
+  // with a server given, its connection's socket opens before the project compiles (the driver opens it
+  // in a microtask: one turn lets it, and the server accepts and forks while the compile runs); an
+  // embedded server starts only for a project that compiles
   const early = !opts.db && (opts.databaseUrl ?? process.env.DATABASE_URL) ? open() : undefined;
   early?.catch(() => {});
-  // the driver opens its socket in a microtask: let it, so that the server accepts and forks meanwhile
   if (early) await new Promise((resolve) => setImmediate(resolve));
   let prepared: ReturnType<typeof prepare>;
   let planned: string[];
