@@ -211,8 +211,19 @@ export async function runPipeline(opts: RunOptions): Promise<RunSummary> {
     if (lock) {
       // without its session (lost), the run is recorded through the pool, which reconnects
       const record = () => finishBookkeeping((lock!.held ? lock!.conn : db.sql) as never, runId, status, results, failure);
-      // once more on a lost connection: the pool replaces a dead connection on the next query
-      await record().catch((e) => (isConnectionLoss(e) ? record() : Promise.reject(e)))
+      // again on a lost connection: the pool replaces a dead connection on the next query, but a connection
+      // the server ended a moment ago may not be known as closed yet, so wait a little longer each time
+      const recordPatiently = async () => {
+        for (let attempt = 0; ; attempt++) {
+          try {
+            return await record();
+          } catch (e) {
+            if (!isConnectionLoss(e) || attempt >= 4 || interruption.signal) throw e;
+            await new Promise((r) => setTimeout(r, 50 * 2 ** attempt));
+          }
+        }
+      };
+      await recordPatiently()
         .catch((e) => logger.warn(interruption.signal
           ? `the run is not recorded as ended (interrupted by ${interruption.signal}); the next run marks it aborted`
           : `could not record the run: ${(e as Error).message}`));
