@@ -88,6 +88,21 @@ describe('ingest: loading landing files into raw', function () {
     expect(await state()).to.deep.equal(before);
   });
 
+  it('should hand out batch ids above every ingested batch after the sequence was restarted behind them', async () => {
+    const dir = landing({ 'sales.csv': 'sale_id,customer_id,quantity\n1,10,2\n', 'sales_2.csv': 'sale_id,customer_id,quantity\n2,11,1\n' });
+    await run(dir);
+    const [{ top }] = await rows(`select max(batch_id)::int as top from meta.ingested_files`);
+    // what a restore that left the sequence at its start does
+    await rows(`select setval(pg_get_serial_sequence('meta.ingested_files', 'batch_id'), 1, false)`);
+    writeFiles(dir, { 'sales_3.csv': 'sale_id,customer_id,quantity\n3,12,5\n' });
+    const later = await run(dir);
+    expect(later.files.filter((f) => !f.skipped).map((f) => [f.file, f.rows])).to.deep.equal([['sales_3.csv', 1]]);
+    const [added] = await rows(`select batch_id::int as id from meta.ingested_files where file_name = 'sales_3.csv'`);
+    expect(added.id).to.equal((top as number) + 1);
+    const loaded = await rows(`select sale_id from raw.sales where _batch_id > ${top as number}`);
+    expect(loaded.map((r) => r.sale_id)).to.deep.equal(['3']);
+  });
+
   it('should take a file touched since it was ingested (same content, new time) as ingested', async () => {
     const dir = landing({ 'sales.csv': 'sale_id,customer_id,quantity\n1,10,2\n' });
     await run(dir);

@@ -101,6 +101,7 @@ export async function ingest(opts: IngestOptions): Promise<IngestSummary> {
     const partitioned = await ensureTables(sql, loading);
     for (const p of plans) p.partitioned = partitioned.has(p.file.table);
     for (const t of partitioned) await dropStrayParts(sql, t);
+    await keepBatchIdsAhead(sql);
   }
   const parts: PartOptions = {
     partBytes: opts.partBytes ?? 16 << 20,
@@ -596,6 +597,21 @@ function copyStatement(target: string, kept: string[], format: 'csv' | 'text', l
     ? ` with (format csv${kept.length ? `, force_not_null (${kept.map(ident).join(', ')})` : ''})`
     : '';
   return `copy ${target} (${columns}) from stdin${options}`;
+}
+
+/**
+ * Batch ids only grow: incremental models read `_batch_id > ` the last batch they saw, so a batch id
+ * handed out twice would be a file they never read. A sequence restarted behind the ingested files (a
+ * restore that left it at 1, `truncate … restart identity` on another table sharing it) moves up past
+ * the highest batch on record instead.
+ */
+async function keepBatchIdsAhead(sql: Sql): Promise<void> {
+  await sql`select setval(s.seq, m.top)
+    from (select pg_get_serial_sequence('meta.ingested_files', 'batch_id') as seq) as s,
+         (select max(batch_id) as top from meta.ingested_files) as m
+    where m.top is not null
+      and m.top > (select coalesce(q.last_value, 0) from pg_sequences as q
+                   where format('%I.%I', q.schemaname, q.sequencename)::regclass = s.seq::regclass)`;
 }
 
 async function nextBatchId(tx: Tx): Promise<number> {
