@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Database } from '../runner/src/connection.js';
 import { createDatabase, type TestDatabase } from './support.js';
@@ -78,6 +78,63 @@ describe('the star schema (DESIGN.md §4–§6)', function () {
       const unanalyzed = await db.sql`select relname from pg_class where relnamespace = 'raw'::regnamespace
         and relkind = 'r' and reltuples < 0`;
       expect(unanalyzed.map((r) => r.relname)).to.deep.equal([]);
+    });
+
+    it('should give every table of DESIGN §4–§6 its columns with their types, money as numeric(12,2) in every layer', async () => {
+      write('customers.csv', ['1,Ann,a@x,Gold,2025-01-01 10:00:00']);
+      write('sales.csv', ['100,1,10,1,2025-01-02 10:00:00,2,3.00']);
+      await pipeline(db, dir);
+      await pipeline(db, dir); // the incremental models merge on the second run: their columns stay as built
+      const columns = await db.sql`select c.relnamespace::regnamespace::text || '.' || c.relname as t, a.attname as name,
+          format_type(a.atttypid, a.atttypmod) as type
+        from pg_attribute a join pg_class c on c.oid = a.attrelid
+        where c.relnamespace in ('staging'::regnamespace, 'analytics'::regnamespace) and c.relkind in ('r', 'v', 'p')
+          and a.attnum > 0 and not a.attisdropped and a.attname not like '\\_%'
+        order by 1, a.attnum`;
+      const byTable: Record<string, string[]> = {};
+      for (const c of columns) (byTable[c.t as string] ??= []).push(`${c.name} ${c.type}`);
+      const ts = 'timestamp without time zone';
+      expect(byTable).to.deep.include({
+        'staging.stg_customers': ['customer_id bigint', 'full_name text', 'email text', 'loyalty_tier text', `created_at ${ts}`],
+        'staging.stg_customers_updates': ['customer_id bigint', 'full_name text', 'email text', 'loyalty_tier text', `updated_at ${ts}`],
+        'staging.stg_products': ['product_id bigint', 'product_name text', 'category text', 'unit_price numeric(12,2)'],
+        'staging.stg_stores': ['store_id bigint', 'store_name text', 'region text'],
+        'staging.stg_sales': ['sale_id bigint', 'customer_id bigint', 'product_id bigint', 'store_id bigint', `sale_timestamp ${ts}`,
+          'quantity integer', 'revenue numeric(12,2)'],
+        'analytics.dim_customer': ['customer_key bigint', 'customer_id bigint', 'full_name text', 'email text', 'loyalty_tier text',
+          `effective_start_date ${ts}`, `effective_end_date ${ts}`, 'is_current boolean'],
+        'analytics.dim_product': ['product_id bigint', 'product_name text', 'category text', 'unit_price numeric(12,2)'],
+        'analytics.dim_store': ['store_id bigint', 'store_name text', 'region text'],
+        'analytics.dim_date': ['date_key integer', 'full_date date', 'year integer', 'quarter integer', 'month integer', 'month_name text',
+          'day_of_month integer', 'day_of_week integer', 'day_name text', 'iso_week integer', 'is_weekend boolean'],
+        'analytics.fact_sales': ['sale_id bigint', 'customer_key bigint', 'customer_id bigint', 'product_id bigint', 'store_id bigint',
+          'date_key integer', `sale_timestamp ${ts}`, 'quantity integer', 'revenue numeric(12,2)'],
+      });
+    });
+
+    it('should turn the plain numeric money columns of an older build into numeric(12,2), except under a view (migration 0007)', async () => {
+      write('customers.csv', ['1,Ann,a@x,Gold,2025-01-01 10:00:00']);
+      write('sales.csv', ['100,1,10,1,2025-01-02 10:00:00,2,3.00', '101,1,11,1,2025-01-03 10:00:00,1,12.5']);
+      await pipeline(db, dir);
+      // what a build before the fix left: money as plain numeric; and a user's view on products
+      await db.sql.unsafe(`alter table staging.stg_sales alter column revenue type numeric;
+        alter table staging.stg_products alter column unit_price type numeric;
+        create view public.product_prices as select product_id, unit_price from staging.stg_products`);
+      const type = async (rel: string, col: string) => (await db.sql`select format_type(atttypid, atttypmod) as t from pg_attribute
+        where attrelid = ${rel}::regclass and attname = ${col}`)[0].t;
+      const migration = readFileSync(new URL('../../migrations/0007-money-columns-numeric-12-2.sql', import.meta.url), 'utf8');
+      try {
+        await db.sql.unsafe(migration);
+        expect(await type('staging.stg_sales', 'revenue')).to.equal('numeric(12,2)');
+        expect(await type('staging.stg_products', 'unit_price')).to.equal('numeric');
+        const sales = await db.sql`select sale_id, revenue::text as revenue from staging.stg_sales order by sale_id`;
+        expect(sales.map((r) => [r.sale_id, r.revenue])).to.deep.equal([[100, '3.00'], [101, '12.50']]);
+        write('sales_2.csv', ['102,1,10,2,2025-01-04 10:00:00,1,4.10']);
+        await pipeline(db, dir);
+        expect((await facts()).map((f) => f.revenue)).to.deep.equal(['3.00', '12.50', '4.10']);
+      } finally {
+        await db.sql.unsafe('drop view if exists public.product_prices');
+      }
     });
 
     it('should keep, for one sale_id, the record of the later file by name (byte order), whatever the arrival order', async () => {
