@@ -6,54 +6,24 @@
 import { resolve } from 'node:path';
 import { UserError, redact, didYouMean } from './errors.js';
 import { createLogger, flushLogs } from './log.js';
+import { commandTable, helpOf, overview } from './commands/flags.js';
 
 export interface CommandContext {
   projectDir: string;
   logger: ReturnType<typeof createLogger>;
 }
 
-const commands: Record<string, string> = {
-  'build-models': 'build-models',
-  snapshot: 'build-models',
-  ingest: 'build-models',
-  compile: 'compile',
-  'generate-data': 'generate-data',
-  start: 'start',
-  docs: 'docs',
-  show: 'show',
-  'airflow-dag': 'airflow-dag',
-  bench: 'bench',
-};
-
-const help = `usage: npm run <command> -- [flags]
-
-commands:
-  build-models   ingest new landing files, build every model in DAG order, run the data tests
-  snapshot       ingest, then build only the snapshots and what they depend on
-  ingest         load new landing files into the raw layer only
-  compile        render every model to target/compiled/ and write target/manifest.json (no database)
-  generate-data  write synthetic source CSVs
-  start          generate data if data/raw/ is empty, build, print a summary
-  docs           write the documentation site to target/docs/index.html
-  show           run one model's SELECT and print its first rows
-  airflow-dag    write the Airflow DAG from the manifest (--check: fail when it is stale)
-  bench          the benchmarks
-
-common flags: --project-dir DIR, --database-url URL (default: $DATABASE_URL, else an embedded PostgreSQL)
-build flags:  --data-dir DIR --select S --exclude S --full-refresh --threads N --lock-timeout SECONDS
-              --skip-tests --skip-ingest --tests-only --full-tests (check every row, not only the rows a merge wrote)`;
-
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   const logger = createLogger();
-  if (!name || name === '--help' || name === 'help') {
-    process.stdout.write(help + '\n');
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(overview() + '\n');
     return name ? 0 : 2;
   }
-  const file = commands[name];
-  if (!file) throw new UserError('usage', `unknown command "${name}"${didYouMean(name, Object.keys(commands))}\n${help}`);
+  const file = Object.hasOwn(commandTable, name) ? commandTable[name].module : undefined;
+  if (!file) throw new UserError('usage', `unknown command "${name}"${didYouMean(name, Object.keys(commandTable))}\n${overview()}`);
   if (rest.includes('--help') || rest.includes('-h')) {
-    process.stdout.write(help + '\n');
+    process.stdout.write(helpOf(name) + '\n');
     return 0;
   }
   const dirFlag = rest.findIndex((a) => a === '--project-dir' || a.startsWith('--project-dir='));

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { bool, parseArgs, str } from '../args.js';
+import { specOf } from './flags.js';
 import type { CommandContext } from '../cli.js';
 import { airflowDag, type ManifestLike } from '../airflow.js';
 import { targetDir, writeCompiled, writeFile } from '../artifacts.js';
@@ -14,7 +15,7 @@ export const defaultDagFile = join('airflow', 'dags', 'sales_analytics_pipeline_
  * made from that manifest. `--check` writes nothing and fails when the file on disk is stale.
  */
 export async function run(argv: string[], ctx: CommandContext): Promise<number> {
-  const args = parseArgs(argv, { out: 'string', 'dag-id': 'string', pool: 'string', check: 'boolean' }, 'airflow-dag');
+  const args = parseArgs(argv, specOf('airflow-dag'), 'airflow-dag');
   if (args.positional.length) throw usageError(`unexpected argument "${args.positional[0]}" for "airflow-dag"`);
   const { compiled, graph } = prepare(ctx.projectDir, ctx.logger);
   writeCompiled(ctx.projectDir, compiled, graph);

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import postgres from 'postgres';
 import { parseArgs, num, str } from '../args.js';
+import { specOf } from './flags.js';
 import type { CommandContext } from '../cli.js';
 import { connect } from '../connection.js';
 import { usageError } from '../errors.js';
@@ -20,7 +21,7 @@ const scales = {
 
 /** `npm run bench`: the figures of DESIGN.md §9, measured side by side, as ratios where there is a peer. */
 export async function run(argv: string[], ctx: CommandContext): Promise<number> {
-  const args = parseArgs(argv, { scale: 'string', only: 'string', runs: 'number', sales: 'number', customers: 'number' }, 'bench');
+  const args = parseArgs(argv, specOf('bench'), 'bench');
   const scaleName = str(args, 'scale') ?? 'small';
   const preset = scales[scaleName as keyof typeof scales];
   if (!preset) throw usageError(`unknown --scale "${scaleName}"; use small or large`);

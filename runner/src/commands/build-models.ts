@@ -1,4 +1,5 @@
-import { bool, num, parseArgs, str, type FlagSpec } from '../args.js';
+import { bool, num, parseArgs, str } from '../args.js';
+import { specOf } from './flags.js';
 import type { CommandContext } from '../cli.js';
 import { runPipeline } from '../run.js';
 import { flushLogs } from '../log.js';
@@ -8,13 +9,7 @@ import { resolve } from 'node:path';
 
 /** `build-models`, `snapshot` and `ingest` share one implementation: a locked run. */
 export async function run(argv: string[], ctx: CommandContext, name: string): Promise<number> {
-  const spec: FlagSpec = name === 'ingest'
-    ? { 'data-dir': 'string', 'lock-timeout': 'number' }
-    : name === 'snapshot'
-      ? { 'data-dir': 'string', 'full-refresh': 'boolean', threads: 'number', 'lock-timeout': 'number', select: 'string' }
-      : { 'data-dir': 'string', select: 'string', exclude: 'string', 'full-refresh': 'boolean', threads: 'number',
-          'lock-timeout': 'number', 'skip-tests': 'boolean', 'skip-ingest': 'boolean', 'tests-only': 'boolean', 'full-tests': 'boolean' };
-  const args = parseArgs(argv, spec, name);
+  const args = parseArgs(argv, specOf(name), name);
   if (args.positional.length) throw usageError(`unexpected argument "${args.positional[0]}" for "${name}"; selections go after --select`);
   const dataDir = str(args, 'data-dir');
   if (dataDir && !existsSync(resolve(dataDir))) throw usageError(`data directory "${dataDir}" does not exist`);

@@ -1,4 +1,5 @@
 import { parseArgs, str } from '../args.js';
+import { specOf } from './flags.js';
 import type { CommandContext } from '../cli.js';
 import { prepare } from '../run.js';
 import { planNodes } from '../select.js';
@@ -6,7 +7,7 @@ import { writeCompiled, compiledSql } from '../artifacts.js';
 
 /** Renders every model to target/compiled/ and writes target/manifest.json; needs no database. */
 export async function run(argv: string[], ctx: CommandContext): Promise<number> {
-  const args = parseArgs(argv, { select: 'string', exclude: 'string' }, 'compile');
+  const args = parseArgs(argv, specOf('compile'), 'compile');
   const t0 = Date.now();
   const { compiled, graph } = prepare(ctx.projectDir, ctx.logger);
   const rendered = Date.now();

@@ -1,5 +1,6 @@
 import { relative } from 'node:path';
 import { parseArgs, str } from '../args.js';
+import { specOf } from './flags.js';
 import type { CommandContext } from '../cli.js';
 import { buildDocs } from '../docs.js';
 import { usageError } from '../errors.js';
@@ -9,7 +10,7 @@ import { usageError } from '../errors.js';
  * database; with DATABASE_URL or --database-url it adds the column types of the built relations.
  */
 export async function run(argv: string[], ctx: CommandContext): Promise<number> {
-  const args = parseArgs(argv, {}, 'docs');
+  const args = parseArgs(argv, specOf('docs'), 'docs');
   if (args.positional.length) throw usageError(`unexpected argument "${args.positional[0]}" for "docs"`);
   const out = await buildDocs({ projectDir: ctx.projectDir, logger: ctx.logger, databaseUrl: str(args, 'database-url') });
   const shown = (p: string) => relative(process.cwd(), p) || p;

@@ -1,23 +1,13 @@
 import path from 'node:path';
-import { parseArgs, num, str, type FlagSpec } from '../args.js';
+import { parseArgs, num, str } from '../args.js';
+import { specOf } from './flags.js';
 import { usageError } from '../errors.js';
 import { defaultGenerateOptions, generateData } from '../generate.js';
 import type { Logger } from '../log.js';
 
-const spec: FlagSpec = {
-  out: 'string',
-  seed: 'number',
-  customers: 'number',
-  products: 'number',
-  stores: 'number',
-  sales: 'number',
-  'update-batches': 'number',
-  'update-rate': 'number',
-};
-
 /** `generate-data`: writes the synthetic source CSVs; the same seed gives byte-identical files. */
 export async function run(argv: string[], ctx: { projectDir: string; logger: Logger }): Promise<number> {
-  const parsed = parseArgs(argv, spec, 'generate-data');
+  const parsed = parseArgs(argv, specOf('generate-data'), 'generate-data');
   const d = defaultGenerateOptions();
   const rate = parsed.flags['update-rate'] === undefined ? d.updateRate : Number(parsed.flags['update-rate']);
   if (!(rate >= 0 && rate <= 1)) throw usageError(`flag "--update-rate" needs a number from 0 to 1, got "${rate}"`);

@@ -1,6 +1,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs, str } from '../args.js';
+import { specOf } from './flags.js';
 import type { CommandContext } from '../cli.js';
 import { connect } from '../connection.js';
 import { defaultGenerateOptions, generateData } from '../generate.js';
@@ -27,7 +28,7 @@ export function table(rows: Record<string, unknown>[]): string {
  * model, then shows what the warehouse holds and the question SCD2 exists to answer.
  */
 export async function run(argv: string[], ctx: CommandContext): Promise<number> {
-  const args = parseArgs(argv, { 'data-dir': 'string' }, 'start');
+  const args = parseArgs(argv, specOf('start'), 'start');
   const dataDir = str(args, 'data-dir') ?? join(ctx.projectDir, 'data', 'raw');
   if (!hasCsv(dataDir)) {
     process.stdout.write(`no CSV in ${dataDir}: generating the default dataset…\n`);

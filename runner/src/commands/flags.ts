@@ -1,0 +1,139 @@
+/**
+ * What each command is and which flags it takes: the parser reads its flag types from here and
+ * `--help` prints the same table, so a flag can't be accepted and undocumented (or the other way round).
+ */
+import type { FlagSpec } from '../args.js';
+
+interface Flag {
+  type: 'string' | 'boolean' | 'number';
+  /** The value's placeholder in the help, for flags that take one. */
+  arg?: string;
+  text: string;
+}
+
+interface Command {
+  /** The file in commands/ that runs it. */
+  module: string;
+  /** Positional arguments, if any. */
+  usage?: string;
+  summary: string;
+  flags: Record<string, Flag>;
+}
+
+const dataDir: Flag = { type: 'string', arg: 'DIR', text: 'landing folder of the source CSVs (default: data/raw of the project)' };
+const lockTimeout: Flag = { type: 'number', arg: 'SECONDS', text: 'how long to wait for another run on the same database (default 60)' };
+const threads: Flag = { type: 'number', arg: 'N', text: 'models built side by side, each on its own connection (default 4)' };
+const fullRefresh: Flag = { type: 'boolean', text: 'rebuild incremental models from all of raw instead of merging the new batches' };
+const select: Flag = { type: 'string', arg: 'S', text: 'models to build: name, +name (with its parents), name+ (with its children), tag:x; several separated by spaces' };
+const exclude: Flag = { type: 'string', arg: 'S', text: 'models to leave out, same forms as --select' };
+
+export const commandTable: Record<string, Command> = {
+  'build-models': {
+    module: 'build-models',
+    summary: 'ingest new landing files, build every model in DAG order, run the data tests',
+    flags: {
+      'data-dir': dataDir, select, exclude, 'full-refresh': fullRefresh, threads, 'lock-timeout': lockTimeout,
+      'skip-tests': { type: 'boolean', text: 'build without running the data tests' },
+      'skip-ingest': { type: 'boolean', text: 'build from what raw holds, without looking at the landing folder' },
+      'tests-only': { type: 'boolean', text: 'run the data tests of the selected models, build nothing' },
+      'full-tests': { type: 'boolean', text: 'check every row, not only the rows a merge wrote' },
+    },
+  },
+  snapshot: {
+    module: 'build-models',
+    summary: 'ingest, then build only the snapshots (SCD2) and what they depend on',
+    flags: { 'data-dir': dataDir, select: { ...select, text: 'snapshots to build (default: every snapshot)' }, 'full-refresh': fullRefresh, threads, 'lock-timeout': lockTimeout },
+  },
+  ingest: {
+    module: 'build-models',
+    summary: 'load new landing files into the raw layer only',
+    flags: { 'data-dir': dataDir, 'lock-timeout': lockTimeout },
+  },
+  compile: {
+    module: 'compile',
+    summary: 'render every model to target/compiled/ and write target/manifest.json (no database); with a --select of one model, print its SQL',
+    flags: { select, exclude },
+  },
+  'generate-data': {
+    module: 'generate-data',
+    summary: 'write synthetic source CSVs (the same seed gives byte-identical files)',
+    flags: {
+      out: { type: 'string', arg: 'DIR', text: 'where to write them (default: data/raw of the project)' },
+      seed: { type: 'number', arg: 'N', text: 'random seed (default 42)' },
+      customers: { type: 'number', arg: 'N', text: 'customers (default 500)' },
+      products: { type: 'number', arg: 'N', text: 'products (default 200)' },
+      stores: { type: 'number', arg: 'N', text: 'stores (default 20)' },
+      sales: { type: 'number', arg: 'N', text: 'sales (default 50,000; streamed, any size)' },
+      'update-batches': { type: 'number', arg: 'N', text: 'dated customers_updates_<date>.csv files (default 1)' },
+      'update-rate': { type: 'number', arg: 'R', text: 'share of customers updated, 0 to 1 (default 0.18)' },
+    },
+  },
+  start: {
+    module: 'start',
+    summary: 'generate data if the landing folder holds no CSV, build, print a summary',
+    flags: { 'data-dir': dataDir },
+  },
+  docs: {
+    module: 'docs',
+    summary: 'write the documentation site to target/docs/index.html (column types too when a database is given)',
+    flags: {},
+  },
+  show: {
+    module: 'show',
+    usage: '<model>',
+    summary: "run one model's SELECT against the built relations and print its first rows",
+    flags: { limit: { type: 'number', arg: 'N', text: 'rows to print (default 10)' } },
+  },
+  'airflow-dag': {
+    module: 'airflow-dag',
+    summary: 'write the Airflow DAG from the manifest',
+    flags: {
+      out: { type: 'string', arg: 'FILE', text: 'where to write it (default: airflow/dags/sales_analytics_pipeline_dag.py)' },
+      'dag-id': { type: 'string', arg: 'ID', text: 'the DAG id (default: sales_analytics_pipeline)' },
+      pool: { type: 'string', arg: 'NAME', text: 'Airflow pool for the model tasks' },
+      check: { type: 'boolean', text: 'write nothing; fail when the file on disk is stale' },
+    },
+  },
+  bench: {
+    module: 'bench',
+    summary: 'the benchmarks of DESIGN §9: prints a table and writes target/bench.json',
+    flags: {
+      scale: { type: 'string', arg: 'small|large', text: '1M or 10M sales rows (default small)' },
+      only: { type: 'string', arg: 'LIST', text: 'some of ingest,views,compile,pipeline (default all)' },
+      runs: { type: 'number', arg: 'N', text: 'runs per figure; the table gives min, median, max (default 3)' },
+      sales: { type: 'number', arg: 'N', text: 'sales of the pipeline figure (default: the scale\'s)' },
+      customers: { type: 'number', arg: 'N', text: 'customers of the pipeline figure (default: the scale\'s)' },
+    },
+  },
+};
+
+const common: Record<string, Flag> = {
+  'project-dir': { type: 'string', arg: 'DIR', text: 'the project folder (models/, macros/, seeds/, migrations/); default: the current folder' },
+  'database-url': { type: 'string', arg: 'URL', text: 'PostgreSQL to use (default: $DATABASE_URL, else an embedded PostgreSQL in .data/postgres)' },
+};
+
+/** The flag types of a command, for `parseArgs`. */
+export function specOf(command: string): FlagSpec {
+  return Object.fromEntries(Object.entries(commandTable[command].flags).map(([name, f]) => [name, f.type]));
+}
+
+const flagLines = (flags: Record<string, Flag>) => {
+  const heads = Object.entries(flags).map(([name, f]) => [`--${name}${f.arg ? ` ${f.arg}` : ''}`, f.text]);
+  const width = Math.max(0, ...heads.map(([h]) => h.length));
+  return heads.map(([h, t]) => `  ${h.padEnd(width)}  ${t}`).join('\n');
+};
+
+/** `npm run <command> -- --help`. */
+export function helpOf(command: string): string {
+  const c = commandTable[command];
+  const own = Object.keys(c.flags).length ? `flags:\n${flagLines(c.flags)}\n\n` : '';
+  return `usage: npm run ${command} -- ${c.usage ? `${c.usage} ` : ''}[flags]\n\n${c.summary}\n\n${own}common flags:\n${flagLines(common)}`;
+}
+
+/** `npm run help`: every command, one line each. */
+export function overview(): string {
+  const width = Math.max(...Object.keys(commandTable).map((n) => n.length));
+  return `usage: npm run <command> -- [flags]   (npm run <command> -- --help for its flags)\n\ncommands:\n` +
+    Object.entries(commandTable).map(([n, c]) => `  ${n.padEnd(width)}  ${c.summary}`).join('\n') +
+    `\n\ncommon flags:\n${flagLines(common)}`;
+}

@@ -1,0 +1,40 @@
+import { expect } from 'chai';
+import { readFileSync } from 'node:fs';
+import { parseArgs } from '../runner/src/args.js';
+import { commandTable, specOf } from '../runner/src/commands/flags.js';
+import { runCli } from './support.js';
+
+describe('cli: --help of every command', function () {
+  this.timeout(60_000);
+  const scripts = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { scripts: Record<string, string> }).scripts;
+
+  it('should have an npm script for every command, and a command for every script that runs the cli', () => {
+    const viaCli = Object.entries(scripts).filter(([, s]) => s.includes('cli.js')).map(([name, s]) => [name, s.split(' ').pop()]);
+    expect(viaCli.map(([name]) => name).sort()).to.deep.equal(Object.keys(commandTable).sort());
+    for (const [name, command] of viaCli) expect(command, name).to.equal(name);
+  });
+
+  for (const command of Object.keys(commandTable)) {
+    it(`should list every flag that "${command}" takes, and exit 0`, async () => {
+      const out = await runCli([command, '--help']);
+      expect(out.code, out.stderr).to.equal(0);
+      expect(out.stdout).to.include(`usage: npm run ${command} -- `);
+      const listed = [...out.stdout.matchAll(/^ {2}--([a-z-]+)/gm)].map((m) => m[1]);
+      expect(listed.sort()).to.deep.equal([...Object.keys(specOf(command)), 'project-dir', 'database-url'].sort());
+      // and each listed flag is one the command's parser takes
+      for (const flag of listed) {
+        const type = specOf(command)[flag] ?? 'string';
+        expect(() => parseArgs(type === 'boolean' ? [`--${flag}`] : [`--${flag}`, '1'], specOf(command), command), flag).not.to.throw();
+      }
+    });
+  }
+
+  it('should list every command in the overview, and exit 2 on an unknown command with the closest name', async () => {
+    const overview = await runCli(['help']);
+    expect(overview.code).to.equal(0);
+    for (const command of Object.keys(commandTable)) expect(overview.stdout).to.match(new RegExp(`^ {2}${command} `, 'm'));
+    const unknown = await runCli(['build-model']);
+    expect(unknown.code).to.equal(2);
+    expect(unknown.stderr).to.include('unknown command "build-model"').and.include('did you mean "build-models"');
+  });
+});
