@@ -27,6 +27,9 @@ export interface ConnectOptions {
   max?: number;
 }
 
+/** How long a connection may take to open, and the first query to answer. */
+const connectTimeoutS = 5;
+
 const handlers = new Set<() => Promise<void>>();
 let signalsInstalled = false;
 
@@ -86,7 +89,7 @@ export async function connect(options: ConnectOptions): Promise<Database> {
     onnotice: () => {},
     debug: sessions.debug,
     onclose: sessions.onclose,
-    connect_timeout: 5,
+    connect_timeout: connectTimeoutS,
     idle_timeout: 0,
     // random_page_cost 1.1 as for SSDs and cached data: with the default 4.0 a merge of 20k rows into a
     // 1M-row table hashes the whole table (0.56 s) instead of probing its key index (0.13 s)
@@ -96,21 +99,32 @@ export async function connect(options: ConnectOptions): Promise<Database> {
       bigint: { to: 20, from: [20], serialize: (x: unknown) => String(x), parse: (x: string) => Number(x) } as never,
     },
   }) as unknown as Sql;
-  const close = async () => {
+  const close = async (now = false) => {
     // the driver waits forever for the answer to a query whose connection died (the session knows)
-    await sql.end({ timeout: sessions.anyLost() ? 0 : 5 }).catch(() => {});
+    await sql.end({ timeout: now || sessions.anyLost() ? 0 : 5 }).catch(() => {});
     if (embedded) {
       await embedded.stop();
       handlers.delete(embedded.stop);
     }
   };
+  // the driver retries a connection that timed out for as long as a query waits for it: a host that
+  // never answers (a firewall dropping packets, a server that accepts and hangs) would keep the command
+  // waiting forever, so the first query gets a deadline of its own
+  const first = sql`select 1`;
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(Object.assign(new Error('no answer'), { code: 'CONNECT_TIMEOUT' })), connectTimeoutS * 1000 + 500);
+  });
   try {
-    await sql`select 1`;
+    await Promise.race([first, deadline]);
   } catch (e) {
-    await close();
+    first.catch(() => {});
+    await close(true);
     throw connectionError(explain(e as NodeJS.ErrnoException & { code?: string }, display), e);
+  } finally {
+    clearTimeout(timer);
   }
-  return { sql, url, display, embedded, reserve: () => sessions.reserve(sql), close };
+  return { sql, url, display, embedded, reserve: () => sessions.reserve(sql), close: () => close() };
 }
 
 function explain(e: { code?: string; message?: string }, display: string): string {
@@ -123,7 +137,7 @@ function explain(e: { code?: string; message?: string }, display: string): strin
       return `${base}: unknown host; check the host name in DATABASE_URL`;
     case 'CONNECT_TIMEOUT':
     case 'ETIMEDOUT':
-      return `${base}: no answer within 5 s; check the host, port and any firewall`;
+      return `${base}: no answer within ${connectTimeoutS} s; check the host, port and any firewall`;
     case '28P01':
     case '28000':
       return `${base}: authentication failed; check the user name and password in DATABASE_URL`;
