@@ -29,6 +29,22 @@ describe('cli: --help of every command', function () {
     });
   }
 
+  it('should take dbt-style lists after --select and --exclude, up to the next flag', () => {
+    const spec = specOf('build-models');
+    expect(parseArgs(['--select', 'a', '+b', 'tag:x', '--threads', '2', '--exclude', 'c', 'd'], spec, 'build-models').flags)
+      .to.deep.equal({ select: 'a +b tag:x', threads: 2, exclude: 'c d' });
+    expect(parseArgs(['--select=a', 'b', '--select', 'c'], spec, 'build-models').flags).to.deep.equal({ select: 'a b c' });
+    expect(() => parseArgs(['--select', '--full-refresh'], spec, 'build-models')).to.throw(/flag "--select" needs a value/);
+    // a string flag takes one value; what follows it is an argument
+    expect(parseArgs(['--data-dir', 'x', 'y'], spec, 'build-models')).to.deep.equal({ flags: { 'data-dir': 'x' }, positional: ['y'] });
+  });
+
+  it('should say how to select when a model name comes without --select', async () => {
+    const out = await runCli(['build-models', 'dim_store', 'fact_sales']);
+    expect(out.code).to.equal(2);
+    expect(out.stderr).to.include('unexpected argument "dim_store" for "build-models"; to build some models only: --select dim_store fact_sales');
+  });
+
   it('should list every command in the overview, and exit 2 on an unknown command with the closest name', async () => {
     const overview = await runCli(['help']);
     expect(overview.code).to.equal(0);

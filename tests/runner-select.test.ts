@@ -18,6 +18,9 @@ const dagFiles: Record<string, string> = {
   'models/marts/fact.sql': '{{config tags="daily finance"}}\nselect id from {{ref "int_ab"}}',
   'models/marts/report.sql': '{{config materialized="view"}}\nselect count(*) as n from {{ref "fact"}}',
   'models/marts/lonely.sql': '{{config tags="weekly"}}\nselect 1 as id',
+  // singular tests: pass when they return no rows
+  'models/tests/fact_has_ids.sql': 'select id from {{ref "fact"}} where id is null',
+  'models/tests/lonely_matches_a.sql': 'select l.id from {{ref "lonely"}} as l left join {{ref "stg_a"}} as a on a.id = l.id where a.id is null',
 };
 
 describe('runner: selecting nodes', function () {
@@ -36,41 +39,49 @@ describe('runner: selecting nodes', function () {
 
   it('should plan every node in DAG order when nothing is selected', () => {
     const all = plan();
-    expect(sorted(all)).to.deep.equal(['fact', 'int_ab', 'lonely', 'report', 'stg_a', 'stg_b']);
-    for (const [child, parent] of [['int_ab', 'stg_a'], ['int_ab', 'stg_b'], ['fact', 'int_ab'], ['report', 'fact']]) {
+    expect(sorted(all)).to.deep.equal(['fact', 'fact_has_ids', 'int_ab', 'lonely', 'lonely_matches_a', 'report', 'stg_a', 'stg_b']);
+    for (const [child, parent] of [['int_ab', 'stg_a'], ['int_ab', 'stg_b'], ['fact', 'int_ab'], ['report', 'fact'],
+      ['fact_has_ids', 'fact'], ['lonely_matches_a', 'lonely'], ['lonely_matches_a', 'stg_a']]) {
       expect(all.indexOf(parent)).to.be.below(all.indexOf(child));
     }
   });
 
-  it('should select a node by name alone', () => {
-    expect(plan('fact')).to.deep.equal(['fact']);
+  it('should select a node by name alone, with the singular tests that read it', () => {
+    expect(plan('fact')).to.deep.equal(['fact', 'fact_has_ids']);
+    expect(plan('stg_b')).to.deep.equal(['stg_b']);
   });
 
   it('should add every upstream node with +name', () => {
-    expect(sorted(plan('+fact'))).to.deep.equal(['fact', 'int_ab', 'stg_a', 'stg_b']);
+    expect(sorted(plan('+fact'))).to.deep.equal(['fact', 'fact_has_ids', 'int_ab', 'lonely_matches_a', 'stg_a', 'stg_b']);
   });
 
   it('should add every downstream node with name+', () => {
-    expect(sorted(plan('int_ab+'))).to.deep.equal(['fact', 'int_ab', 'report']);
+    expect(sorted(plan('int_ab+'))).to.deep.equal(['fact', 'fact_has_ids', 'int_ab', 'report']);
   });
 
   it('should select both directions with +name+', () => {
-    expect(sorted(plan('+int_ab+'))).to.deep.equal(['fact', 'int_ab', 'report', 'stg_a', 'stg_b']);
+    expect(sorted(plan('+int_ab+'))).to.deep.equal(['fact', 'fact_has_ids', 'int_ab', 'lonely_matches_a', 'report', 'stg_a', 'stg_b']);
   });
 
   it('should select by tag', () => {
-    expect(sorted(plan('tag:daily'))).to.deep.equal(['fact', 'stg_a']);
-    expect(plan('tag:finance')).to.deep.equal(['fact']);
+    expect(sorted(plan('tag:daily'))).to.deep.equal(['fact', 'fact_has_ids', 'lonely_matches_a', 'stg_a']);
+    expect(plan('tag:finance')).to.deep.equal(['fact', 'fact_has_ids']);
   });
 
-  it('should take the union of several items separated by spaces', () => {
-    expect(sorted(plan('stg_b lonely tag:finance'))).to.deep.equal(['fact', 'lonely', 'stg_b']);
+  it('should take the union of several items separated by spaces or commas', () => {
+    expect(sorted(plan('stg_b lonely tag:finance'))).to.deep.equal(['fact', 'fact_has_ids', 'lonely', 'lonely_matches_a', 'stg_b']);
+    expect(sorted(plan('stg_b,report'))).to.deep.equal(['report', 'stg_b']);
   });
 
-  it('should remove the excluded nodes from the selection', () => {
-    expect(sorted(plan('+fact', 'stg_b'))).to.deep.equal(['fact', 'int_ab', 'stg_a']);
-    expect(sorted(plan(undefined, 'int_ab+'))).to.deep.equal(['lonely', 'stg_a', 'stg_b']);
+  it('should remove the excluded nodes from the selection, singular tests included', () => {
+    expect(sorted(plan('+fact', 'stg_b'))).to.deep.equal(['fact', 'fact_has_ids', 'int_ab', 'lonely_matches_a', 'stg_a']);
+    expect(sorted(plan(undefined, 'int_ab+'))).to.deep.equal(['lonely', 'lonely_matches_a', 'stg_a', 'stg_b']);
     expect(sorted(plan(undefined, 'tag:daily lonely'))).to.deep.equal(['int_ab', 'report', 'stg_b']);
+    expect(plan('fact', 'fact_has_ids')).to.deep.equal(['fact']);
+  });
+
+  it('should refuse a selection that leaves nothing to run', () => {
+    expect(() => plan('fact', 'fact fact_has_ids')).to.throw(/the selection leaves no model to run \(--select fact --exclude fact fact_has_ids\)/);
   });
 
   it('should reject an unknown name and suggest the closest', () => {

@@ -1,6 +1,7 @@
 import { usageError, didYouMean } from './errors.js';
 
-export type FlagSpec = Record<string, 'string' | 'boolean' | 'number'>;
+/** `list`: a string that takes every argument up to the next flag, as dbt's `--select a b` (joined by spaces). */
+export type FlagSpec = Record<string, 'string' | 'boolean' | 'number' | 'list'>;
 
 export interface Parsed {
   flags: Record<string, string | boolean | number>;
@@ -42,13 +43,16 @@ export function parseArgs(argv: string[], spec: FlagSpec, command: string): Pars
     }
     if (value === undefined) {
       value = argv[++i];
-      if (value === undefined) throw usageError(`flag "--${name}" needs a value`);
+      if (value === undefined || (type === 'list' && value.startsWith('--'))) throw usageError(`flag "--${name}" needs a value`);
+    }
+    if (type === 'list') {
+      while (i + 1 < argv.length && !argv[i + 1].startsWith('--')) value += ` ${argv[++i]}`;
     }
     if (type === 'number') {
       const n = Number(value);
       if (!Number.isFinite(n)) throw usageError(`flag "--${name}" needs a number, got "${value}"`);
       flags[name] = n;
-    } else if (name in flags && typeof flags[name] === 'string') {
+    } else if (name in flags && typeof flags[name] === 'string' && type === 'list') {
       // --select a --select b means both
       flags[name] = `${flags[name]} ${value}`;
     } else {

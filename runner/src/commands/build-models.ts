@@ -10,7 +10,10 @@ import { resolve } from 'node:path';
 /** `build-models`, `snapshot` and `ingest` share one implementation: a locked run. */
 export async function run(argv: string[], ctx: CommandContext, name: string): Promise<number> {
   const args = parseArgs(argv, specOf(name), name);
-  if (args.positional.length) throw usageError(`unexpected argument "${args.positional[0]}" for "${name}"; selections go after --select`);
+  if (args.positional.length) {
+    throw usageError(`unexpected argument "${args.positional[0]}" for "${name}"` +
+      (name === 'ingest' ? '' : `; to build some models only: --select ${args.positional.join(' ')}`));
+  }
   const dataDir = str(args, 'data-dir');
   if (dataDir && !existsSync(resolve(dataDir))) throw usageError(`data directory "${dataDir}" does not exist`);
   const summary = await runPipeline({

@@ -5,7 +5,7 @@
 import type { FlagSpec } from '../args.js';
 
 interface Flag {
-  type: 'string' | 'boolean' | 'number';
+  type: 'string' | 'boolean' | 'number' | 'list';
   /** The value's placeholder in the help, for flags that take one. */
   arg?: string;
   text: string;
@@ -24,8 +24,8 @@ const dataDir: Flag = { type: 'string', arg: 'DIR', text: 'landing folder of the
 const lockTimeout: Flag = { type: 'number', arg: 'SECONDS', text: 'how long to wait for another run on the same database (default 60)' };
 const threads: Flag = { type: 'number', arg: 'N', text: 'models built side by side, each on its own connection (default 4)' };
 const fullRefresh: Flag = { type: 'boolean', text: 'rebuild incremental models from all of raw instead of merging the new batches' };
-const select: Flag = { type: 'string', arg: 'S', text: 'models to build: name, +name (with its parents), name+ (with its children), tag:x; several separated by spaces' };
-const exclude: Flag = { type: 'string', arg: 'S', text: 'models to leave out, same forms as --select' };
+const select: Flag = { type: 'list', arg: 'S…', text: 'models to build: name, +name (with its parents), name+ (with its children), tag:x, path:dir; several separated by spaces' };
+const exclude: Flag = { type: 'list', arg: 'S…', text: 'models to leave out, same forms as --select' };
 
 export const commandTable: Record<string, Command> = {
   'build-models': {
