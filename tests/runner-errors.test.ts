@@ -69,6 +69,20 @@ describe('runner: project errors', function () {
     expect(out.stderr).to.not.include('internal error');
   });
 
+  it('should name the line of a block left open, closed by the wrong tag or closed twice', async () => {
+    const cases: [string, string][] = [
+      ['select 1 as a\n{{!-- {{#if x}} in a comment is no block --}}\n{{#if is_incremental}}\nwhere 1 = 1\n',
+        'models/m.sql:3: {{#if}} is never closed; add {{/if}} where the block ends'],
+      ['select 1 as a\n{{#if is_incremental}}\nwhere 1 = 1\n{{/each}}\n', 'models/m.sql:4: {{/each}} closes {{#if}} of line 2; close it with {{/if}}'],
+      ['select 1 as a\n{{#if is_incremental}}\n{{#each x}}{{/each}}\n{{/if}}\n{{/if}}\n', 'models/m.sql:5: {{/if}} closes a block that was never opened'],
+    ];
+    for (const [text, says] of cases) {
+      const out = await runCli(['compile', '--project-dir', project({ 'models/m.sql': text })]);
+      expect(out.code, out.stderr).to.equal(2);
+      expect(out.stderr).to.include(`template error in ${says}`);
+    }
+  });
+
   it('should exit 2 on an unknown helper, naming the file and line and the closest helper', async () => {
     const dir = project({
       'models/ok.sql': 'select 1 as one',

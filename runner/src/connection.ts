@@ -17,6 +17,8 @@ export interface Database {
   /** A connection of its own (a session) for the run lock or a thread's transactions; see session.ts. */
   reserve(): Promise<Session>;
   close(): Promise<void>;
+  /** A new client of one connection, apart from the pool (which may hold dead connections after a loss); end it after use. */
+  single(): Sql;
 }
 
 export interface ConnectOptions {
@@ -82,13 +84,12 @@ export async function connect(options: ConnectOptions): Promise<Database> {
   const tcp = parsed.hostname !== '' && !parsed.searchParams.has('host');
   const display = describeUrl(url);
   const sessions = sessionTracker(display);
-  const sql = postgres(url, {
-    max: options.max ?? 5,
+  const client = (max: number, tracked: boolean) => postgres(url, {
+    max,
     // TCP_NODELAY, as libpq sets it: without it every COPY end and the query after it wait ~40 ms (Nagle)
     ...(tcp ? { socket: () => net.connect({ host: parsed.hostname, port: Number(parsed.port || 5432), noDelay: true }) } : {}),
     onnotice: () => {},
-    debug: sessions.debug,
-    onclose: sessions.onclose,
+    ...(tracked ? { debug: sessions.debug, onclose: sessions.onclose } : {}),
     connect_timeout: connectTimeoutS,
     idle_timeout: 0,
     // random_page_cost 1.1 as for SSDs and cached data: with the default 4.0 a merge of 20k rows into a
@@ -99,6 +100,7 @@ export async function connect(options: ConnectOptions): Promise<Database> {
       bigint: { to: 20, from: [20], serialize: (x: unknown) => String(x), parse: (x: string) => Number(x) } as never,
     },
   }) as unknown as Sql;
+  const sql = client(options.max ?? 5, true);
   const close = async (now = false) => {
     // the driver waits forever for the answer to a query whose connection died (the session knows)
     await sql.end({ timeout: now || sessions.anyLost() ? 0 : 5 }).catch(() => {});
@@ -124,7 +126,7 @@ export async function connect(options: ConnectOptions): Promise<Database> {
   } finally {
     clearTimeout(timer);
   }
-  return { sql, url, display, embedded, reserve: () => sessions.reserve(sql), close: () => close() };
+  return { sql, url, display, embedded, reserve: () => sessions.reserve(sql), close: () => close(), single: () => client(1, false) };
 }
 
 function explain(e: { code?: string; message?: string }, display: string): string {

@@ -210,13 +210,14 @@ export async function runPipeline(opts: RunOptions): Promise<RunSummary> {
     lineage?.run(status === 'success' ? 'COMPLETE' : 'FAIL', runId, failure);
     if (lock) {
       // without its session (lost), the run is recorded through the pool, which reconnects
-      const record = () => finishBookkeeping((lock!.held ? lock!.conn : db.sql) as never, runId, status, results, failure);
-      // again on a lost connection: the pool replaces a dead connection on the next query, but a connection
-      // the server ended a moment ago may not be known as closed yet, so wait a little longer each time
+      // after a lost connection, through a connection of its own: the pool may still hold connections the
+      // server ended a moment ago that it doesn't know are closed yet; a few tries, waiting longer each time
+      let single: Database['sql'] | undefined;
       const recordPatiently = async () => {
         for (let attempt = 0; ; attempt++) {
           try {
-            return await record();
+            const via = attempt === 0 ? (lock!.held ? lock!.conn : db.sql) : (single ??= db.single());
+            return await finishBookkeeping(via as never, runId, status, results, failure);
           } catch (e) {
             if (!isConnectionLoss(e) || attempt >= 4 || interruption.signal) throw e;
             await new Promise((r) => setTimeout(r, 50 * 2 ** attempt));
@@ -224,6 +225,7 @@ export async function runPipeline(opts: RunOptions): Promise<RunSummary> {
         }
       };
       await recordPatiently()
+        .finally(() => single?.end({ timeout: 1 }).catch(() => {}))
         .catch((e) => logger.warn(interruption.signal
           ? `the run is not recorded as ended (interrupted by ${interruption.signal}); the next run marks it aborted`
           : `could not record the run: ${(e as Error).message}`));
