@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative, sep } from 'node:path';
 import type { CompiledProject, Node } from './compile.js';
 import { relationOf, resolveSql } from './compile.js';
@@ -112,6 +112,10 @@ export function compiledSql(node: Node, compiled: CompiledProject): string {
   return resolveSql(node.rendered, node, compiled.nodes, compiled.sources).trim();
 }
 
+/** Written whole or not at all (a temporary file renamed): a reader never sees half of it, as Airflow may read it. */
 export function writeRunResults(projectDir: string, results: unknown) {
-  writeFile(join(targetDir(projectDir), 'run_results.json'), redact(JSON.stringify(results, null, 2)));
+  const path = join(targetDir(projectDir), 'run_results.json');
+  const partial = `${path}.${process.pid}.tmp`;
+  writeFile(partial, redact(JSON.stringify(results, null, 2)));
+  renameSync(partial, path);
 }
