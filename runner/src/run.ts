@@ -217,7 +217,8 @@ export async function runPipeline(opts: RunOptions): Promise<RunSummary> {
         for (let attempt = 0; ; attempt++) {
           try {
             const via = attempt === 0 ? (lock!.held ? lock!.conn : db.sql) : (single ??= db.single());
-            return await finishBookkeeping(via as never, runId, status, results, failure);
+            // a server that went away for good must not keep the command from ending
+            return await withDeadline(finishBookkeeping(via as never, runId, status, results, failure), 10_000);
           } catch (e) {
             if (!isConnectionLoss(e) || attempt >= 4 || interruption.signal) throw e;
             await new Promise((r) => setTimeout(r, 50 * 2 ** attempt));
@@ -250,6 +251,20 @@ async function analyzeNewRawTables(db: Database, project: Project): Promise<void
   const rows = await db.sql`select c.oid::regclass::text as name from pg_class as c
     where c.oid = any(array(select to_regclass(n) from unnest(${names}::text[]) as n)) and c.reltuples < 0`;
   await Promise.all(rows.map((r) => db.sql.unsafe(`analyze ${r.name}`)));
+}
+
+/** `work`, or a connection-loss error once `ms` passed without its answer. */
+async function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(Object.assign(new Error(`no answer within ${ms / 1000} s`), { code: 'CONNECTION_CLOSED' })), ms);
+  });
+  try {
+    return await Promise.race([work, late]);
+  } finally {
+    clearTimeout(timer);
+    work.catch(() => {});
+  }
 }
 
 async function finishBookkeeping(sql: Database['sql'], runId: number, status: string, results: NodeResult[], message?: string) {
