@@ -3,7 +3,7 @@ import postgres from 'postgres';
 import { connectionError, redact } from './errors.js';
 import { startEmbedded, type EmbeddedServer } from './embedded.js';
 import type { Logger } from './log.js';
-import { interruption, sessionTracker, type Session } from './session.js';
+import { interruption, sessionTracker, withDeadline, type Session } from './session.js';
 
 export type Sql = postgres.Sql<Record<string, never>>;
 
@@ -112,19 +112,11 @@ export async function connect(options: ConnectOptions): Promise<Database> {
   // the driver retries a connection that timed out for as long as a query waits for it: a host that
   // never answers (a firewall dropping packets, a server that accepts and hangs) would keep the command
   // waiting forever, so the first query gets a deadline of its own
-  const first = sql`select 1`;
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(Object.assign(new Error('no answer'), { code: 'CONNECT_TIMEOUT' })), connectTimeoutS * 1000 + 500);
-  });
   try {
-    await Promise.race([first, deadline]);
+    await withDeadline(sql`select 1`, connectTimeoutS * 1000 + 500, 'CONNECT_TIMEOUT', 'no answer');
   } catch (e) {
-    first.catch(() => {});
     await close(true);
     throw connectionError(explain(e as NodeJS.ErrnoException & { code?: string }, display), e);
-  } finally {
-    clearTimeout(timer);
   }
   return { sql, url, display, embedded, reserve: () => sessions.reserve(sql), close: () => close(), single: () => client(1, false) };
 }

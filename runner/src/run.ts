@@ -20,7 +20,7 @@ import type { Logger } from './log.js';
 import { ident, qualified } from './sql-text.js';
 import { snapshotContext } from './snapshot.js';
 import { lineageEmitter, type LineageEmitter } from './openlineage.js';
-import { ConnectionLost, interruption, isConnectionLoss, lostConnection, type Session } from './session.js';
+import { ConnectionLost, interruption, isConnectionLoss, lostConnection, withDeadline, type Session } from './session.js';
 
 export interface RunOptions {
   projectDir: string;
@@ -218,7 +218,8 @@ export async function runPipeline(opts: RunOptions): Promise<RunSummary> {
           try {
             const via = attempt === 0 ? (lock!.held ? lock!.conn : db.sql) : (single ??= db.single());
             // a server that went away for good must not keep the command from ending
-            return await withDeadline(finishBookkeeping(via as never, runId, status, results, failure), 10_000);
+            return await withDeadline(finishBookkeeping(via as never, runId, status, results, failure), 10_000,
+              'CONNECTION_CLOSED', 'no answer within 10 s');
           } catch (e) {
             if (!isConnectionLoss(e) || attempt >= 4 || interruption.signal) throw e;
             await new Promise((r) => setTimeout(r, 50 * 2 ** attempt));
@@ -251,20 +252,6 @@ async function analyzeNewRawTables(db: Database, project: Project): Promise<void
   const rows = await db.sql`select c.oid::regclass::text as name from pg_class as c
     where c.oid = any(array(select to_regclass(n) from unnest(${names}::text[]) as n)) and c.reltuples < 0`;
   await Promise.all(rows.map((r) => db.sql.unsafe(`analyze ${r.name}`)));
-}
-
-/** `work`, or a connection-loss error once `ms` passed without its answer. */
-async function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(Object.assign(new Error(`no answer within ${ms / 1000} s`), { code: 'CONNECTION_CLOSED' })), ms);
-  });
-  try {
-    return await Promise.race([work, late]);
-  } finally {
-    clearTimeout(timer);
-    work.catch(() => {});
-  }
 }
 
 async function finishBookkeeping(sql: Database['sql'], runId: number, status: string, results: NodeResult[], message?: string) {

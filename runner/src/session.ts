@@ -36,6 +36,23 @@ export function lostConnection(e: unknown, display: string): ConnectionLost | un
   return isConnectionLoss(e) ? new ConnectionLost(display, (e as Error).message) : undefined;
 }
 
+/**
+ * `work`, or a rejection with an error of the driver's `code` once `ms` passed without its answer: the
+ * driver itself waits forever for a connection that never opens, or for the answer of one that died.
+ */
+export async function withDeadline<T>(work: Promise<T>, ms: number, code: string, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(Object.assign(new Error(message), { code })), ms);
+  });
+  try {
+    return await Promise.race([work, late]);
+  } finally {
+    clearTimeout(timer);
+    work.catch(() => {});
+  }
+}
+
 /** Error codes that mean the connection itself is gone, not that a statement failed. */
 export function isConnectionLoss(e: unknown): boolean {
   if (e instanceof ConnectionLost) return true;
