@@ -13,6 +13,13 @@ export function writeFile(path: string, text: string) {
   writeFileSync(path, text);
 }
 
+/** Writes `path` whole or not at all (a temporary file renamed): a reader never sees half of it. */
+export function writeFileWhole(path: string, text: string) {
+  const partial = `${path}.${process.pid}.tmp`;
+  writeFile(partial, text);
+  renameSync(partial, path);
+}
+
 export function manifestOf(compiled: CompiledProject, graph: Graph) {
   const nodes: Record<string, unknown> = {};
   for (const node of compiled.nodes.values()) {
@@ -112,10 +119,7 @@ export function compiledSql(node: Node, compiled: CompiledProject): string {
   return resolveSql(node.rendered, node, compiled.nodes, compiled.sources).trim();
 }
 
-/** Written whole or not at all (a temporary file renamed): a reader never sees half of it, as Airflow may read it. */
+/** Written whole: Airflow (or a second command) may read it while a run writes it. */
 export function writeRunResults(projectDir: string, results: unknown) {
-  const path = join(targetDir(projectDir), 'run_results.json');
-  const partial = `${path}.${process.pid}.tmp`;
-  writeFile(partial, redact(JSON.stringify(results, null, 2)));
-  renameSync(partial, path);
+  writeFileWhole(join(targetDir(projectDir), 'run_results.json'), redact(JSON.stringify(results, null, 2)));
 }

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
-import { readFileSync, renameSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
-import { writeFile } from './artifacts.js';
+import { writeFileWhole } from './artifacts.js';
 import type { Project } from './project.js';
 
 /**
@@ -71,11 +71,8 @@ export function saveRenderCache(project: Project, cache: RenderCache): void {
   const files: Record<string, CachedRender> = {};
   for (const [path, entry] of Object.entries(cache.files)) if (present.has(path)) files[path] = entry;
   if (!cache.changed && Object.keys(files).length === Object.keys(cache.files).length) return;
-  // written aside and renamed: two commands of one project never read half a file
-  const path = cachePath(project.dir);
-  const tmp = `${path}.${process.pid}`;
-  writeFile(tmp, JSON.stringify({ key: cache.key, files }));
-  renameSync(tmp, path);
+  // written whole: two commands of one project never read half a file
+  writeFileWhole(cachePath(project.dir), JSON.stringify({ key: cache.key, files }));
 }
 
 /** Whether a rendered config survives JSON unchanged (helpers could put objects there). */
