@@ -254,8 +254,9 @@ export function compileProject(project: Project, ctx: RenderContext = compileCon
   for (const file of project.models) {
     const props = project.props.get(file.name);
     const hash = createHash('sha256').update(file.text).digest('hex');
-    let out: Omit<CachedRender, 'hash'> | undefined = cache?.files[file.path];
-    if (!out || cache?.files[file.path].hash !== hash) {
+    const cached = cache?.files[file.path];
+    let out: Omit<CachedRender, 'hash'> | undefined = cached?.hash === hash ? cached : undefined;
+    if (!out) {
       out = renderModel(hb, file, ctx, templates);
       if (file.text.includes('is_incremental') && !ctx.is_incremental) {
         // refs used only in the incremental branch are dependencies too: render that branch for its refs

@@ -43,20 +43,22 @@ function matchItem(item: string, nodes: Map<string, Node>): string[] {
   return [item];
 }
 
+/** `names` and every singular test that reads one of them. */
+function withTestsOf(names: Set<string>, nodes: Map<string, Node>): Set<string> {
+  for (const node of nodes.values()) {
+    if (node.config.materialized === 'test' && node.refs.some((r) => names.has(r))) names.add(node.name);
+  }
+  return names;
+}
+
 /**
  * The nodes a command runs, in DAG order: `--select` (default all) minus `--exclude`. A singular test
  * comes along with any model it reads (as dbt's default, "eager" indirect selection) and goes with any
  * model excluded; a selection that leaves nothing is a usage error, not a run that does nothing.
  */
 export function planNodes(nodes: Map<string, Node>, graph: Graph, select?: string, exclude?: string): string[] {
-  const chosen = select ? selectNodes(select, nodes, graph) : new Set(nodes.keys());
-  for (const node of nodes.values()) {
-    if (node.config.materialized === 'test' && node.refs.some((r) => chosen.has(r))) chosen.add(node.name);
-  }
-  const dropped = exclude ? selectNodes(exclude, nodes, graph) : new Set<string>();
-  for (const node of nodes.values()) {
-    if (node.config.materialized === 'test' && node.refs.some((r) => dropped.has(r))) dropped.add(node.name);
-  }
+  const chosen = withTestsOf(select ? selectNodes(select, nodes, graph) : new Set(nodes.keys()), nodes);
+  const dropped = withTestsOf(exclude ? selectNodes(exclude, nodes, graph) : new Set<string>(), nodes);
   const planned = graph.order.filter((n) => chosen.has(n) && !dropped.has(n));
   if (!planned.length && nodes.size && (select || exclude)) {
     throw usageError(`the selection leaves no model to run (${[select && `--select ${select}`, exclude && `--exclude ${exclude}`]
