@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from '../runner/src/args.js';
 import { commandTable, specOf } from '../runner/src/commands/flags.js';
+import { defaultGenerateOptions } from '../runner/src/generate.js';
 import { runCli } from './support.js';
 
 describe('cli: --help of every command', function () {
@@ -28,6 +29,16 @@ describe('cli: --help of every command', function () {
       }
     });
   }
+
+  it('should state the defaults generate-data really takes (its help cannot load the generator)', async () => {
+    const out = await runCli(['generate-data', '--help']);
+    const d = defaultGenerateOptions();
+    const stated: Record<string, number> = { seed: d.seed, customers: d.customers, products: d.products, stores: d.stores,
+      sales: d.sales, 'update-batches': d.updateBatches, 'update-rate': d.updateRate };
+    for (const [flag, value] of Object.entries(stated)) {
+      expect(out.stdout).to.match(new RegExp(`^ {2}--${flag} .*\\(default ${value.toLocaleString('en-US').replace('.', '\\.')}[;)]`, 'm'));
+    }
+  });
 
   it('should take dbt-style lists after --select and --exclude, up to the next flag', () => {
     const spec = specOf('build-models');

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import postgres from 'postgres';
 import { parseArgs, num, str } from '../args.js';
-import { specOf } from './flags.js';
+import { defaultOf, specOf } from './flags.js';
 import type { CommandContext } from '../cli.js';
 import { connect } from '../connection.js';
 import { usageError } from '../errors.js';
@@ -22,12 +22,12 @@ const scales = {
 /** `npm run bench`: the figures of DESIGN.md §9, measured side by side, as ratios where there is a peer. */
 export async function run(argv: string[], ctx: CommandContext): Promise<number> {
   const args = parseArgs(argv, specOf('bench'), 'bench');
-  const scaleName = str(args, 'scale') ?? 'small';
+  const scaleName = str(args, 'scale') ?? defaultOf<string>('bench', 'scale');
   const preset = scales[scaleName as keyof typeof scales];
   if (!preset) throw usageError(`unknown --scale "${scaleName}"; use small or large`);
   const scale = { ...preset, sales: num(args, 'sales', preset.sales, 1000), customers: num(args, 'customers', preset.customers, 100) };
-  const runs = num(args, 'runs', 3, 1);
-  const only = new Set((str(args, 'only') ?? 'ingest,views,compile,pipeline').split(','));
+  const runs = num(args, 'runs', defaultOf('bench', 'runs'), 1);
+  const only = new Set((str(args, 'only') ?? defaultOf<string>('bench', 'only')).split(','));
   const log = (m: string) => process.stderr.write(`bench: ${m}\n`);
 
   const server = await connect({ projectDir: ctx.projectDir, databaseUrl: str(args, 'database-url'), logger: ctx.logger, max: 2 });

@@ -1,5 +1,5 @@
 import { bool, num, parseArgs, str } from '../args.js';
-import { specOf } from './flags.js';
+import { defaultOf, specOf } from './flags.js';
 import type { CommandContext } from '../cli.js';
 import { runPipeline } from '../run.js';
 import { flushLogs } from '../log.js';
@@ -24,8 +24,8 @@ export async function run(argv: string[], ctx: CommandContext, name: string): Pr
     select: str(args, 'select'),
     exclude: str(args, 'exclude'),
     fullRefresh: bool(args, 'full-refresh'),
-    threads: num(args, 'threads', 4, 1),
-    lockTimeoutMs: num(args, 'lock-timeout', 60, 0) * 1000,
+    threads: num(args, 'threads', defaultOf('build-models', 'threads'), 1),
+    lockTimeoutMs: num(args, 'lock-timeout', defaultOf('build-models', 'lock-timeout'), 0) * 1000,
     skipTests: bool(args, 'skip-tests'),
     skipIngest: bool(args, 'skip-ingest') || bool(args, 'tests-only'),
     testsOnly: bool(args, 'tests-only'),

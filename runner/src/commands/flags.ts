@@ -5,10 +5,12 @@
 import type { FlagSpec } from '../args.js';
 
 interface Flag {
-  type: 'string' | 'boolean' | 'number' | 'list';
+  type: FlagSpec[string];
   /** The value's placeholder in the help, for flags that take one. */
   arg?: string;
   text: string;
+  /** The value the command takes without the flag: the help shows it, the command reads it from here. */
+  default?: number | string;
 }
 
 interface Command {
@@ -21,8 +23,8 @@ interface Command {
 }
 
 const dataDir: Flag = { type: 'string', arg: 'DIR', text: 'landing folder of the source CSVs (default: data/raw of the project)' };
-const lockTimeout: Flag = { type: 'number', arg: 'SECONDS', text: 'how long to wait for another run on the same database (default 60)' };
-const threads: Flag = { type: 'number', arg: 'N', text: 'models built side by side, each on its own connection (default 4)' };
+const lockTimeout: Flag = { type: 'number', arg: 'SECONDS', text: 'how long to wait for another run on the same database', default: 60 };
+const threads: Flag = { type: 'number', arg: 'N', text: 'models built side by side, each on its own connection', default: 4 };
 const fullRefresh: Flag = { type: 'boolean', text: 'rebuild incremental models from all of raw instead of merging the new batches' };
 const select: Flag = { type: 'list', arg: 'S…', text: 'models to build: name, +name (with its parents), name+ (with its children), tag:x, path:dir; several separated by spaces' };
 const exclude: Flag = { type: 'list', arg: 'S…', text: 'models to leave out, same forms as --select' };
@@ -82,7 +84,7 @@ export const commandTable: Record<string, Command> = {
     module: 'show',
     usage: '<model>',
     summary: "run one model's SELECT against the built relations and print its first rows",
-    flags: { limit: { type: 'number', arg: 'N', text: 'rows to print (default 10)' } },
+    flags: { limit: { type: 'number', arg: 'N', text: 'rows to print', default: 10 } },
   },
   'airflow-dag': {
     module: 'airflow-dag',
@@ -98,9 +100,9 @@ export const commandTable: Record<string, Command> = {
     module: 'bench',
     summary: 'the benchmarks of DESIGN §9: prints a table and writes target/bench.json',
     flags: {
-      scale: { type: 'string', arg: 'small|large', text: '1M or 10M sales rows (default small)' },
-      only: { type: 'string', arg: 'LIST', text: 'some of ingest,views,compile,pipeline (default all)' },
-      runs: { type: 'number', arg: 'N', text: 'runs per figure; the table gives min, median, max (default 3)' },
+      scale: { type: 'string', arg: 'small|large', text: '1M or 10M sales rows', default: 'small' },
+      only: { type: 'string', arg: 'LIST', text: 'some of ingest,views,compile,pipeline', default: 'ingest,views,compile,pipeline' },
+      runs: { type: 'number', arg: 'N', text: 'runs per figure; the table gives min, median, max', default: 3 },
       sales: { type: 'number', arg: 'N', text: 'sales of the pipeline figure (default: the scale\'s)' },
       customers: { type: 'number', arg: 'N', text: 'customers of the pipeline figure (default: the scale\'s)' },
     },
@@ -117,8 +119,16 @@ export function specOf(command: string): FlagSpec {
   return Object.fromEntries(Object.entries(commandTable[command].flags).map(([name, f]) => [name, f.type]));
 }
 
+/** What `command` takes without `--flag`. */
+export function defaultOf<T extends number | string>(command: string, flag: string): T {
+  const value = commandTable[command].flags[flag].default;
+  if (value === undefined) throw new Error(`no default for --${flag} of ${command}`);
+  return value as T;
+}
+
 const flagLines = (flags: Record<string, Flag>) => {
-  const heads = Object.entries(flags).map(([name, f]) => [`--${name}${f.arg ? ` ${f.arg}` : ''}`, f.text]);
+  const heads = Object.entries(flags).map(([name, f]) => [`--${name}${f.arg ? ` ${f.arg}` : ''}`,
+    f.default === undefined ? f.text : `${f.text} (default ${f.default})`]);
   const width = Math.max(0, ...heads.map(([h]) => h.length));
   return heads.map(([h, t]) => `  ${h.padEnd(width)}  ${t}`).join('\n');
 };

@@ -1,5 +1,5 @@
 import { num, parseArgs, str } from '../args.js';
-import { specOf } from './flags.js';
+import { defaultOf, specOf } from './flags.js';
 import type { CommandContext } from '../cli.js';
 import { compiledSql } from '../artifacts.js';
 import { connect } from '../connection.js';
@@ -17,7 +17,7 @@ const widest = 60;
  */
 export async function run(argv: string[], ctx: CommandContext): Promise<number> {
   const args = parseArgs(argv, specOf('show'), 'show');
-  const limit = num(args, 'limit', 10, 0);
+  const limit = num(args, 'limit', defaultOf('show', 'limit'), 0);
   if (args.positional.length !== 1) {
     throw usageError(args.positional.length ? `"show" takes one model, got ${args.positional.length}\n${usage}` : `which model? ${usage}`);
   }
