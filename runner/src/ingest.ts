@@ -432,7 +432,7 @@ async function loadPartitioned(sql: Sql, tx: Tx, plan: FilePlan, kept: string[],
   const n = partsOf(plan, options);
   const loadedAt = n > 1 ? String((await tx`select now()::text as at`)[0].at) : undefined;
   const whole: Part = { start: 0, end: plan.bytes, firstLine: header.lines + 1, skip: header.bytes };
-  // the helpers' connections open while the file is split
+  // begun by `ingest` already; the helpers' connections open while it ends
   const split = n <= 1 ? Promise.resolve([whole]) : plan.split?.n === n ? plan.split.parts : splitFile(plan, n);
   split.catch(() => {});
   const name = (k: number, count: number) => qualified(batchSchema(table), partName(table, batchId, count > 1 ? k + 1 : 0));
@@ -507,14 +507,15 @@ export function splitShare(k: number, n: number): number {
 const partsOf = (plan: FilePlan, options: PartOptions) => Math.min(options.maxParts, Math.floor(plan.bytes / options.partBytes));
 
 /**
- * Splits a file into `n` parts just after the first line break past each n-th of its bytes, and counts
+ * Splits a file into `n` parts just after the first line break past each `splitShare` of its bytes, and counts
  * the physical lines before each split (a line break inside a quoted field counts too: `_line` is the
  * physical line). Whether a split is a record boundary shows only when the part before it is scanned.
  */
 async function splitFile(plan: FilePlan, n: number): Promise<Part[]> {
   const { header, bytes } = plan;
-  // synchronous reads: this is on the critical path, and a read through the thread pool per chunk
-  // roughly doubles its time
+  // synchronous reads of 4 MiB, yielding between them (a read through the thread pool per chunk roughly
+  // doubles the time); begun by `ingest` before the tables are ready, for any file big enough to split,
+  // also one whose raw table then turns out to be plain (made by an old migration) and loads whole
   const fd = fs.openSync(plan.file.path, 'r');
   try {
     const starts = [header.bytes];
