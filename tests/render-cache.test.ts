@@ -102,3 +102,54 @@ describe('compile: the render cache in target/', () => {
     expect(compile(dir).reused).to.equal(3);
   });
 });
+
+describe('project: the parsed YAML kept in target/', () => {
+  const dirs: string[] = [];
+  after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+  const cachePath = (dir: string) => join(dir, 'target', '.yaml-cache.json');
+  const load = (dir: string) => {
+    const { project } = prepare(dir, collectingLogger());
+    return { sources: project.sources, props: [...project.props.entries()] };
+  };
+
+  it('should give what parsing gives, and parse again a file that changed', () => {
+    const dir = makeProject({
+      'models/sources.yml': 'sources:\n  - name: raw\n    tables:\n      - name: sales\n        columns: [id, amount]\n',
+      'models/a.sql': 'select 1 as id',
+      'models/a.yml': 'models:\n  - name: a\n    description: first\n    columns:\n      - name: id\n        tests: [unique]\n',
+    }, 'sadp-yaml-cache-');
+    dirs.push(dir);
+    const first = load(dir);
+    const cached = JSON.parse(readFileSync(cachePath(dir), 'utf8'));
+    expect(Object.keys(cached.docs)).to.have.length(2);
+    // what the cache holds is what a command reads: a cache entry it did not write is used as it is
+    const [key] = Object.entries(cached.docs as Record<string, { models?: unknown }>).find(([, doc]) => doc.models)!;
+    cached.docs[key].models[0].description = 'from the cache';
+    writeFileSync(cachePath(dir), JSON.stringify(cached));
+    expect(load(dir).props[0][1].description).to.equal('from the cache');
+    // a changed file is parsed again; the entry of its old text is dropped
+    writeFileSync(join(dir, 'models/a.yml'), 'models:\n  - name: a\n    description: second\n');
+    const second = load(dir);
+    expect(second.props[0][1].description).to.equal('second');
+    expect(second.sources).to.deep.equal(first.sources);
+    expect(Object.keys(JSON.parse(readFileSync(cachePath(dir), 'utf8')).docs)).to.have.length(2);
+    rmSync(cachePath(dir));
+    expect(load(dir)).to.deep.equal(second);
+  });
+
+  it('should parse every time a document JSON cannot hold, and ignore a cache of another parser', () => {
+    const dir = makeProject({
+      'models/a.sql': 'select 1 as id',
+      // a YAML timestamp is a Date: JSON would give a string back
+      'models/a.yml': 'models:\n  - name: a\n    meta: {since: 2024-01-02}\n',
+    }, 'sadp-yaml-cache-');
+    dirs.push(dir);
+    load(dir);
+    expect(existsSync(cachePath(dir))).to.equal(false);
+    writeFileSync(join(dir, 'models/a.yml'), 'models:\n  - name: a\n    description: plain\n');
+    load(dir);
+    const cached = JSON.parse(readFileSync(cachePath(dir), 'utf8'));
+    writeFileSync(cachePath(dir), JSON.stringify({ ...cached, key: 'another parser' }).replace('plain', 'stale'));
+    expect(load(dir).props[0][1].description).to.equal('plain');
+  });
+});

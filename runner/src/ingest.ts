@@ -32,6 +32,8 @@ export interface IngestOptions {
    */
   partBytes?: number;
   maxParts?: number;
+  /** The meta schema is known to be up to date (the run made sure of it): no round trip to check again. */
+  metaReady?: boolean;
 }
 
 /** How a file is split for loading. */
@@ -96,7 +98,7 @@ export async function ingest(opts: IngestOptions): Promise<IngestSummary> {
     logger.warn(`${unmatched.length} landing file(s) match no source and were left alone: ` +
       `${unmatched.map((f) => `"${f}"`).join(', ')} (sources: ${tables.map((t) => t.name).join(', ')})`);
   }
-  const plans = await planFiles(sql, matched, logger);
+  const plans = await planFiles(sql, matched, logger, opts.metaReady);
   const parts: PartOptions = {
     partBytes: opts.partBytes ?? 16 << 20,
     maxParts: Math.max(1, opts.maxParts ?? partsPerFile()),
@@ -111,7 +113,7 @@ export async function ingest(opts: IngestOptions): Promise<IngestSummary> {
     }
   }
   if (plans.some((p) => !p.skip)) {
-    await ensureMeta(sql);
+    if (!opts.metaReady) await ensureMeta(sql);
     const loading = [...new Set(plans.filter((p) => !p.skip).map((p) => p.file.table))];
     const partitioned = await ensureTables(sql, loading);
     for (const p of plans) p.partitioned = partitioned.has(p.file.table);
@@ -156,8 +158,8 @@ export async function ingest(opts: IngestOptions): Promise<IngestSummary> {
 }
 
 /** Checks every matched file; throws one input error listing every problem, before anything is written. */
-export async function planFiles(sql: Sql, files: LandingFile[], logger: Logger): Promise<FilePlan[]> {
-  const known = await ingestedFiles(sql);
+export async function planFiles(sql: Sql, files: LandingFile[], logger: Logger, metaReady = false): Promise<FilePlan[]> {
+  const known = await ingestedFiles(sql, metaReady);
   const bySha = new Map([...known].map(([name, f]) => [f.sha256, name]));
   const sizes = new Set([...known.values()].map((f) => f.bytes));
   const problems: string[] = [];
@@ -232,9 +234,11 @@ function mapColumns(file: LandingFile, header: CsvHeader, logger: Logger): (stri
   return columns;
 }
 
-async function ingestedFiles(sql: Sql): Promise<Map<string, { sha256: string; bytes: number; mtimeNs: string | null }>> {
-  const [{ exists }] = await sql`select to_regclass('meta.ingested_files') is not null as exists`;
-  if (!exists) return new Map();
+async function ingestedFiles(sql: Sql, metaReady: boolean): Promise<Map<string, { sha256: string; bytes: number; mtimeNs: string | null }>> {
+  if (!metaReady) {
+    const [{ exists }] = await sql`select to_regclass('meta.ingested_files') is not null as exists`;
+    if (!exists) return new Map();
+  }
   const rows = await sql`select file_name, sha256, bytes::text as bytes, mtime_ns::text as mtime_ns from meta.ingested_files`;
   return new Map(rows.map((r) => [r.file_name as string,
     { sha256: r.sha256 as string, bytes: Number(r.bytes), mtimeNs: r.mtime_ns as string | null }]));

@@ -1,8 +1,8 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, relative, sep } from 'node:path';
-import { createRequire } from 'node:module';
 import { projectError, usageError } from './errors.js';
 import type { SourceTable } from './sources.js';
+import { YamlCache } from './yaml-cache.js';
 
 /** A test declared with a model or column in YAML: `unique`, `{accepted_values: {values: [...]}}`, … */
 export interface TestDecl {
@@ -65,14 +65,9 @@ function walk(dir: string, out: string[] = []): string[] {
   return out;
 }
 
-// loaded on first use: a project without YAML files (or `compile` of generated models) skips ~80 ms
-let parseYaml: ((text: string) => unknown) | undefined;
-
-function readYaml(file: string, dir: string): Record<string, unknown> {
-  // js-yaml: about half the start-up of the `yaml` package, for the same YAML 1.2 core schema
-  parseYaml ??= (createRequire(import.meta.url)('js-yaml') as { load: (text: string) => unknown }).load;
+function readYaml(file: string, dir: string, cache: YamlCache): Record<string, unknown> {
   try {
-    return (parseYaml(readFileSync(file, 'utf8')) ?? {}) as Record<string, unknown>;
+    return (cache.parse(readFileSync(file, 'utf8')) ?? {}) as Record<string, unknown>;
   } catch (e) {
     throw projectError(`cannot read "${toPosix(relative(dir, file))}": ${(e as Error).message.split('\n')[0]}; fix the YAML`);
   }
@@ -133,9 +128,11 @@ export function loadProject(dir: string): Project {
   const props = new Map<string, ModelProps>();
   const sources: SourceTable[] = [];
 
-  for (const file of files.filter((f) => /\.ya?ml$/.test(f))) {
+  const yamlFiles = files.filter((f) => /\.ya?ml$/.test(f));
+  const yaml = yamlFiles.length ? new YamlCache(dir) : undefined;
+  for (const file of yamlFiles) {
     const rel = toPosix(relative(dir, file));
-    const doc = readYaml(file, dir);
+    const doc = readYaml(file, dir, yaml!);
     sources.push(...parseSources(doc, rel));
     if (doc.defaults) folderDefaults.set(toPosix(relative(modelsDir, join(file, '..'))), doc.defaults as Record<string, unknown>);
     for (const m of (doc.models ?? []) as Record<string, unknown>[]) {
@@ -153,6 +150,8 @@ export function loadProject(dir: string): Project {
       props.set(name, { description: m.description as string | undefined, config: m.config as Record<string, unknown>, columns, tests, file: rel });
     }
   }
+
+  yaml?.save();
 
   const models: ModelFile[] = [];
   const seen = new Map<string, string>();

@@ -103,7 +103,8 @@ export async function runPipeline(opts: RunOptions): Promise<RunSummary> {
   // embedded server starts only for a project that compiles
   const early = !opts.db && (opts.databaseUrl ?? process.env.DATABASE_URL) ? open() : undefined;
   early?.catch(() => {});
-  if (early) await new Promise((resolve) => setImmediate(resolve));
+  // the driver opens its socket from a timer: one of ours, set after it, fires after it
+  if (early) await new Promise((resolve) => setTimeout(resolve, 0));
   let prepared: ReturnType<typeof prepare>;
   let planned: string[];
   try {
@@ -141,9 +142,16 @@ export async function runPipeline(opts: RunOptions): Promise<RunSummary> {
   // the nodes' connections open while the run gets ready (meta, migrations, ingest), not after
   let sessions: Promise<Session[]> | undefined;
   let sessionsHandedOver = false;
+  const ingesting = !opts.skipIngest && project.sources.length > 0 && opts.command !== 'run';
+  // ingest's code loads, and the connections of its two lanes open, while the lock is taken and the
+  // meta schema made ready (the lock's session takes the connection that is open already)
+  const ingestModule = ingesting ? import('./ingest.js') : undefined;
+  ingestModule?.catch(() => {});
   try {
-    lock = await acquireRunLock(() => db.reserve(), opts.lockTimeoutMs ?? 60_000,
+    const locking = acquireRunLock(() => db.reserve(), opts.lockTimeoutMs ?? 60_000,
       (holder) => logger.info(`waiting for ${holder} to finish…`));
+    if (ingesting) warmUp(db, ingestLanes);
+    lock = await locking;
     const runnableCount = planned.filter((n) => buildable(compiled.nodes.get(n)!)).length;
     if (runnableCount && !opts.testsOnly) {
       sessions = Promise.all(Array.from({ length: Math.min(threads, runnableCount) }, () => db.reserve()));
@@ -166,8 +174,8 @@ export async function runPipeline(opts: RunOptions): Promise<RunSummary> {
     lineage.run('START', runId);
     await applyProjectMigrations(lock.conn as never, db.url, project.migrationsDir);
 
-    if (!opts.skipIngest && project.sources.length && opts.command !== 'run') {
-      ingestSummary = await ingestStep(db, project, opts, runId, results);
+    if (ingesting) {
+      ingestSummary = await ingestStep(db, project, opts, runId, results, ingestModule!);
     }
     if (planned.length && opts.testsOnly) {
       if ((await runTests(db, compiled, planned, opts, runId, results, written, true)) === 'error') status = 'error';
@@ -273,17 +281,27 @@ async function finishBookkeeping(sql: Database['sql'], runId: number, status: st
     where run_id = ${runId}`;
 }
 
-async function ingestStep(db: Database, project: Project, opts: RunOptions, runId: number, results: NodeResult[]) {
-  const { ingest } = await import('./ingest.js');
+async function ingestStep(db: Database, project: Project, opts: RunOptions, runId: number, results: NodeResult[],
+  module: Promise<typeof import('./ingest.js')>) {
+  const { ingest } = await module;
   const started = Date.now();
   const dataDir = opts.dataDir ?? join(opts.projectDir, 'data', 'raw');
-  const summary = await ingest({ sql: db.sql, dataDir, tables: project.sources, runId, logger: opts.logger });
+  const summary = await ingest({ sql: db.sql, dataDir, tables: project.sources, runId, logger: opts.logger, metaReady: true });
   if (project.seedsDir) {
     const { loadSeeds } = await import('./seeds.js');
     await loadSeeds({ sql: db.sql, seedsDir: project.seedsDir, logger: opts.logger });
   }
   results.push({ node: 'ingest', kind: 'ingest', status: 'success', ms: Date.now() - started, rows: summary.rows });
   return summary;
+}
+
+/**
+ * Opens `n` more connections of the pool now, side by side, instead of one after another when the
+ * step that needs them begins (each is a fork on the server and a handshake). Failures show where the
+ * connections are used.
+ */
+function warmUp(db: Database, n: number): void {
+  for (let i = 0; i < n; i++) db.sql`select 1`.catch(() => {});
 }
 
 /** What this run's builds leave for its data tests. */
