@@ -1,5 +1,6 @@
 import { Transform, type TransformCallback } from 'node:stream';
 import { isUtf8 } from 'node:buffer';
+import { BAIL, csvKernel, CsvKernel, DONE } from './csv-kernel.js';
 
 /**
  * The fast path of ingestion: a byte-level CSV scanner that turns a landing file into `COPY … FROM STDIN
@@ -27,6 +28,8 @@ export interface CopyScannerOptions {
   reject: (line: number, reason: string, record: Buffer) => void;
   /** A record longer than this (an unterminated quote, most likely) is given up on. Default 64 MiB. */
   maxRecordBytes?: number;
+  /** False: the JavaScript loop scans every record, without the WebAssembly kernel (for comparing them). */
+  kernel?: boolean;
 }
 
 const QUOTE = 34;
@@ -63,6 +66,18 @@ export class CopyScanner extends Transform {
     this.max = options.maxRecordBytes ?? 64 << 20;
     this.line = options.firstLine;
     this.skip = options.skipBytes;
+    this.kernel = options.kernel !== false && options.keep === null && CsvKernel.fits(options.prefix, options.suffix) ? csvKernel() : null;
+  }
+
+  /** Writes the plain records; null where only the JavaScript loop below runs. */
+  private readonly kernel: CsvKernel | null;
+  /** The chunk in the kernel's memory: the kernel scans only that. */
+  private loaded: Buffer | null = null;
+
+  /** The pieces of input as one Buffer: in the kernel's memory when there is a kernel. */
+  private join(pieces: Buffer[]): Buffer {
+    if (this.kernel) return (this.loaded = this.kernel.load(pieces));
+    return pieces.length === 1 ? pieces[0] : Buffer.concat(pieces);
   }
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
@@ -75,22 +90,24 @@ export class CopyScanner extends Transform {
       }
       if (this.dropLine) chunk = this.skipOverlongLine(chunk);
       if (chunk.length === 0) return done();
-      let buf = chunk;
+      let pieces = [chunk];
       if (this.carry) {
         // a record longer than a chunk: wait until the data at least doubles, so rescans stay linear
         this.waiting.push(chunk);
         this.waitingBytes += chunk.length;
         if (this.waitingBytes < this.carry.length) return done();
-        buf = Buffer.concat([this.carry, ...this.waiting]);
+        pieces = [this.carry, ...this.waiting];
         this.carry = null;
         this.waiting = [];
         this.waitingBytes = 0;
       }
+      const buf = this.join(pieces);
       const rest = this.scan(buf, false);
       if (rest < buf.length) {
         const tail = buf.subarray(rest);
         if (tail.length > this.max) this.giveUp(tail);
-        else this.carry = tail.length < 65536 ? Buffer.from(tail) : tail;
+        // the kernel's memory is reused by the next chunk: what is carried over is copied out of it
+        else this.carry = tail.length < 65536 || buf === this.loaded ? Buffer.from(tail) : tail;
       }
       done();
     } catch (e) {
@@ -101,7 +118,7 @@ export class CopyScanner extends Transform {
   override _flush(done: TransformCallback): void {
     try {
       if (this.carry) {
-        const buf = this.waiting.length ? Buffer.concat([this.carry, ...this.waiting]) : this.carry;
+        const buf = this.join([this.carry, ...this.waiting]);
         this.carry = null;
         this.waiting = [];
         this.scan(buf, true);
@@ -140,28 +157,55 @@ export class CopyScanner extends Transform {
   private reject(line: number, reason: string, buf: Buffer, start: number, end: number): void {
     if (end > start && buf[end - 1] === CR) end--;
     this.rejected++;
-    this.opts.reject(line, reason, buf.subarray(start, Math.min(end, start + 4096)));
+    // a copy: the record may be in the kernel's memory, which the next chunk reuses
+    this.opts.reject(line, reason, Buffer.from(buf.subarray(start, Math.min(end, start + 4096))));
   }
 
   /**
    * Scans complete records from the start of `buf`, sends the good ones downstream and returns where the
    * first incomplete record starts (`buf.length` when none). With `final`, the end of `buf` ends a record.
-   * One pass: each byte is classified and copied to the output as it is read; quoted fields are skipped
-   * with `indexOf` and copied whole; a record found bad is taken back out of the output.
+   * The kernel writes the plain records; each record it leaves is scanned here, and after a few of them
+   * in one chunk the rest of the chunk too.
    */
   private scan(buf: Buffer, final: boolean): number {
     const n = buf.length;
     const complete = final ? n : buf.lastIndexOf(LF) + 1;
-    // one native check for the whole chunk; only a chunk that fails is checked record by record
+    // one native check for the whole chunk; only a chunk that fails is checked record by record (here)
     this.checkUtf8 = complete > 0 && !isUtf8(buf.subarray(0, complete));
     this.nul = buf.indexOf(0);
+    const kernel = this.checkUtf8 || buf !== this.loaded ? null : this.kernel;
+    if (!kernel) return this.scanRecords(buf, 0, final, Infinity);
+    const push = (out: Buffer) => this.push(out);
+    for (let p = 0, left = 8; ;) {
+      const run = kernel.run(p, final, this.line, this.fields, this.prefix, this.suffix, push);
+      this.line += run.lines;
+      this.rows += run.rows;
+      if (run.status === DONE) return run.stop;
+      if (run.status !== BAIL) throw new Error(`csv kernel: status ${run.status}`);
+      const budget = --left > 0 ? 1 : Infinity;
+      const next = this.scanRecords(buf, run.stop, final, budget);
+      // the record is incomplete (more input completes it), or the rest of the chunk was scanned here
+      if (next === run.stop || budget === Infinity) return next;
+      p = next;
+    }
+  }
+
+  /**
+   * Scans complete records of `buf` from `start`, at most `budget` of them, sends the good ones
+   * downstream and returns where it stopped: after the budget's last record, or where the first
+   * incomplete record starts (`buf.length` when none). With `final`, the end of `buf` ends a record.
+   * One pass: each byte is classified and copied to the output as it is read; quoted fields are skipped
+   * with `indexOf` and copied whole; a record found bad is taken back out of the output.
+   */
+  private scanRecords(buf: Buffer, start: number, final: boolean, budget: number): number {
+    const n = buf.length;
     // plain Uint8Arrays: element access on them is faster than on Buffer
     const b = new Uint8Array(buf.buffer, buf.byteOffset, n);
-    let out = this.allocOut(n + (n >> 1) + this.lineage);
+    let out = this.allocOut(n - start + ((n - start) >> 1) + this.lineage);
     let o = 0;
-    let p = 0;
+    let p = start;
     let stop = n;
-    let recStart = 0;
+    let recStart = start;
     let recOut = 0;
     let recLine = this.line;
     let line = recLine;
@@ -188,6 +232,11 @@ export class CopyScanner extends Transform {
         recLine = line;
         commas = 0;
         bad = null;
+        if (--budget === 0) {
+          recOut = o;
+          stop = recStart;
+          break;
+        }
         // room for the rest of the chunk and one more record's lineage
         if (out.length - o < n - p + this.lineage) out = this.growOut(o, n - p + this.lineage);
         recOut = o;
