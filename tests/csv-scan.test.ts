@@ -117,6 +117,31 @@ describe('csv scanner: the WebAssembly kernel and the JavaScript loop', () => {
     }
   });
 
+  it('should give the same when the output area fills, and when the memory grows under later chunks', async () => {
+    // tiny records with a long lineage: the output outgrows 1.5× the input, the kernel stops and goes on
+    const tiny = Buffer.from(Array.from({ length: 50_000 }, (_, i) => `${i % 10},x`).join('\n') + '\n');
+    const long = { fields: 2, prefix: `,"${'p'.repeat(300)}",`, suffix: ',7\n', firstLine: 2, skipBytes: 0 };
+    for (const sizes of [[1 << 20], [4096, 77]]) {
+      const js = await scan(tiny, sizes, long, false);
+      expect(await scan(tiny, sizes, long, true)).to.deep.equal(js);
+      expect(js.rows).to.equal(50_000);
+    }
+    // short records, then records of 300 KB across many chunks (memory grows after views of it were
+    // handed out), one of them over maxRecordBytes (given up on), then short ones again
+    const big = (c: string) => `"${c.repeat(300_000)}",1`;
+    const mixed = Buffer.from(['a,1', 'b,2', big('x'), 'c,3', big('y'), '"z\nz",4', big('w'), 'd,5', ''].join('\n'));
+    const setup = { fields: 2, prefix: ',', suffix: '\n', firstLine: 2, skipBytes: 0, maxRecordBytes: 400_000 };
+    for (const sizes of [[65536], [1000, 65536, 7]]) {
+      const js = await scan(mixed, sizes, setup, false);
+      expect(await scan(mixed, sizes, setup, true)).to.deep.equal(js);
+      expect(js.rows).to.equal(8);
+    }
+    const over = { ...setup, maxRecordBytes: 200_000 };
+    const js = await scan(mixed, [65536], over, false);
+    expect(await scan(mixed, [65536], over, true)).to.deep.equal(js);
+    expect(js.rejected).to.be.greaterThan(0);
+  });
+
   it('should run the bytes that csv-kernel.wat assembles to (npm run build-kernel after editing it)', async function () {
     const here = dirname(fileURLToPath(import.meta.url));
     const { assembleKernel } = await import(join(here, '..', '..', 'scripts', 'build-kernel.mjs')) as {

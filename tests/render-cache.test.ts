@@ -146,6 +146,10 @@ describe('project: the parsed YAML kept in target/', () => {
     dirs.push(dir);
     load(dir);
     expect(existsSync(cachePath(dir))).to.equal(false);
+    // an alias that refers to itself: parsed as before, not kept
+    writeFileSync(join(dir, 'models/a.yml'), 'models:\n  - name: a\n    meta: &m\n      self: *m\n');
+    expect(load(dir).props[0][0]).to.equal('a');
+    expect(existsSync(cachePath(dir))).to.equal(false);
     writeFileSync(join(dir, 'models/a.yml'), 'models:\n  - name: a\n    description: plain\n');
     load(dir);
     const cached = JSON.parse(readFileSync(cachePath(dir), 'utf8'));

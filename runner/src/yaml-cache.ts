@@ -67,13 +67,19 @@ function parseYaml(text: string): unknown {
   return load(text);
 }
 
-/** Whether `JSON.parse(JSON.stringify(x))` gives `x` back. */
-export function plainJson(x: unknown): boolean {
+/**
+ * Whether `JSON.parse(JSON.stringify(x))` gives `x` back. A YAML alias can make a document refer to
+ * itself (`a: &x {b: *x}`): JSON can't hold that, and the walk stops at it.
+ */
+export function plainJson(x: unknown, within = new Set<object>()): boolean {
   if (x === null || typeof x === 'string' || typeof x === 'boolean') return true;
   if (typeof x === 'number') return Number.isFinite(x) && !Object.is(x, -0);
-  if (Array.isArray(x)) return x.every(plainJson);
-  if (typeof x === 'object' && Object.getPrototypeOf(x) === Object.prototype) {
-    return Object.entries(x as Record<string, unknown>).every(([k, v]) => k !== '__proto__' && plainJson(v));
-  }
-  return false;
+  if (typeof x !== 'object' || within.has(x)) return false;
+  within.add(x);
+  const plain = Array.isArray(x)
+    ? x.every((v) => plainJson(v, within))
+    : Object.getPrototypeOf(x) === Object.prototype &&
+      Object.entries(x as Record<string, unknown>).every(([k, v]) => k !== '__proto__' && plainJson(v, within));
+  within.delete(x);
+  return plain;
 }
