@@ -40,8 +40,14 @@ export class CsvKernel {
   private readonly x: Exports;
   private inputBytes = 0;
 
-  constructor(module: WebAssembly.Module) {
+  /** A kernel for records of `fields` fields, each followed by `prefix`, its line number and `suffix`. */
+  constructor(module: WebAssembly.Module, fields: number, prefix: Buffer, suffix: Buffer) {
     this.x = new WebAssembly.Instance(module).exports as unknown as Exports;
+    // growing the memory keeps what it holds: the lineage is written once
+    const memory = new Uint8Array(this.x.memory.buffer);
+    memory.set(prefix, LINEAGE);
+    memory.set(suffix, LINEAGE + prefix.length);
+    this.x.configure(fields, LINEAGE, prefix.length, LINEAGE + prefix.length, suffix.length);
   }
 
   /** Whether lineage this long fits where the kernel keeps it. */
@@ -67,16 +73,11 @@ export class CsvKernel {
   }
 
   /**
-   * Writes the kernel's records of the loaded chunk from `from`, each with `prefix`, its line number
-   * (from `line` on) and `suffix`, and hands the output to `push` (copied: the memory is reused).
+   * Writes the kernel's records of the loaded chunk from `from`, each with its lineage (line numbers from
+   * `line` on), and hands the output to `push` (copied: the memory is reused).
    */
-  run(from: number, final: boolean, line: number, fields: number, prefix: Buffer, suffix: Buffer,
-    push: (out: Buffer) => void): KernelRun {
+  run(from: number, final: boolean, line: number, push: (out: Buffer) => void): KernelRun {
     const x = this.x;
-    const memory = new Uint8Array(x.memory.buffer);
-    memory.set(prefix, LINEAGE);
-    memory.set(suffix, LINEAGE + prefix.length);
-    x.configure(fields, LINEAGE, prefix.length, LINEAGE + prefix.length, suffix.length);
     const end = INPUT + this.inputBytes;
     const outStart = end;
     const outEnd = outStart + this.outputBytes();
@@ -113,10 +114,11 @@ export class CsvKernel {
 let compiled: WebAssembly.Module | null | undefined;
 
 /**
- * A kernel instance, or null where WebAssembly (with SIMD) is not available or `SADP_SCANNER=js` asks
- * for the JavaScript scanner alone. The module compiles once per process.
+ * A kernel instance of its own for one scanner (see the constructor), or null where WebAssembly (with
+ * SIMD) is not available or `SADP_SCANNER=js` asks for the JavaScript scanner alone. The module compiles
+ * once per process.
  */
-export function csvKernel(): CsvKernel | null {
+export function csvKernel(fields: number, prefix: Buffer, suffix: Buffer): CsvKernel | null {
   if (process.env.SADP_SCANNER === 'js') return null;
   if (compiled === undefined) {
     try {
@@ -125,5 +127,5 @@ export function csvKernel(): CsvKernel | null {
       compiled = null;
     }
   }
-  return compiled ? new CsvKernel(compiled) : null;
+  return compiled ? new CsvKernel(compiled, fields, prefix, suffix) : null;
 }

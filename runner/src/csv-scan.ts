@@ -66,7 +66,8 @@ export class CopyScanner extends Transform {
     this.max = options.maxRecordBytes ?? 64 << 20;
     this.line = options.firstLine;
     this.skip = options.skipBytes;
-    this.kernel = options.kernel !== false && options.keep === null && CsvKernel.fits(options.prefix, options.suffix) ? csvKernel() : null;
+    this.kernel = options.kernel !== false && options.keep === null && CsvKernel.fits(options.prefix, options.suffix)
+      ? csvKernel(options.fields, options.prefix, options.suffix) : null;
   }
 
   /** Writes the plain records; null where only the JavaScript loop below runs. */
@@ -177,7 +178,7 @@ export class CopyScanner extends Transform {
     if (!kernel) return this.scanRecords(buf, 0, final, Infinity);
     const push = (out: Buffer) => this.push(out);
     for (let p = 0, left = 8; ;) {
-      const run = kernel.run(p, final, this.line, this.fields, this.prefix, this.suffix, push);
+      const run = kernel.run(p, final, this.line, push);
       this.line += run.lines;
       this.rows += run.rows;
       if (run.status === DONE) return run.stop;
