@@ -128,11 +128,10 @@ export function loadProject(dir: string): Project {
   const props = new Map<string, ModelProps>();
   const sources: SourceTable[] = [];
 
-  const yamlFiles = files.filter((f) => /\.ya?ml$/.test(f));
-  const yaml = yamlFiles.length ? new YamlCache(dir) : undefined;
-  for (const file of yamlFiles) {
+  const yaml = new YamlCache(dir);
+  for (const file of files.filter((f) => /\.ya?ml$/.test(f))) {
     const rel = toPosix(relative(dir, file));
-    const doc = readYaml(file, dir, yaml!);
+    const doc = readYaml(file, dir, yaml);
     sources.push(...parseSources(doc, rel));
     if (doc.defaults) folderDefaults.set(toPosix(relative(modelsDir, join(file, '..'))), doc.defaults as Record<string, unknown>);
     for (const m of (doc.models ?? []) as Record<string, unknown>[]) {
@@ -151,7 +150,7 @@ export function loadProject(dir: string): Project {
     }
   }
 
-  yaml?.save();
+  yaml.save();
 
   const models: ModelFile[] = [];
   const seen = new Map<string, string>();

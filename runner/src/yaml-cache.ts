@@ -12,24 +12,20 @@ import { writeFileWhole } from './artifacts.js';
  */
 export class YamlCache {
   private readonly path: string;
-  private stored: Record<string, unknown> = {};
+  /** What the last command kept; read on the first `parse` (a project without YAML reads nothing). */
+  private stored: Record<string, unknown> | undefined;
   private readonly used: Record<string, unknown> = {};
   private changed = false;
 
   constructor(projectDir: string) {
     this.path = join(projectDir, 'target', '.yaml-cache.json');
-    try {
-      const file = JSON.parse(readFileSync(this.path, 'utf8')) as { key?: string; docs?: Record<string, unknown> };
-      if (file.key === cacheKey() && file.docs && typeof file.docs === 'object') this.stored = file.docs;
-    } catch {
-      // none yet, or unreadable: parsed afresh
-    }
   }
 
   /** The document of `text`: from the cache, or parsed (and kept when it survives JSON). */
   parse(text: string): unknown {
+    const stored = (this.stored ??= this.read());
     const sha = createHash('sha256').update(text).digest('base64');
-    if (Object.hasOwn(this.stored, sha)) return (this.used[sha] = this.stored[sha]);
+    if (Object.hasOwn(stored, sha)) return (this.used[sha] = stored[sha]);
     const doc = parseYaml(text);
     if (plainJson(doc)) {
       this.used[sha] = doc;
@@ -40,6 +36,7 @@ export class YamlCache {
 
   /** Writes the cache when this command parsed something new or no longer needs an entry. */
   save(): void {
+    if (!this.stored) return;
     if (!this.changed && Object.keys(this.used).length === Object.keys(this.stored).length) return;
     try {
       // written whole: two commands of one project never read half a file
@@ -47,6 +44,16 @@ export class YamlCache {
     } catch {
       // a read-only project still runs; it parses its YAML every time
     }
+  }
+
+  private read(): Record<string, unknown> {
+    try {
+      const file = JSON.parse(readFileSync(this.path, 'utf8')) as { key?: string; docs?: Record<string, unknown> };
+      if (file.key === cacheKey() && file.docs && typeof file.docs === 'object') return file.docs;
+    } catch {
+      // none yet, or unreadable: parsed afresh
+    }
+    return {};
   }
 }
 
