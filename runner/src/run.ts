@@ -99,11 +99,10 @@ export async function runPipeline(opts: RunOptions): Promise<RunSummary> {
   const open = () => connect({ projectDir: opts.projectDir, databaseUrl: opts.databaseUrl, logger,
     max: threads + 1 + Math.max(2, ingestLanes * partsPerFile()) });
   // with a server given, its connection's socket opens before the project compiles (the driver opens it
-  // in a microtask: one turn lets it, and the server accepts and forks while the compile runs); an
-  // embedded server starts only for a project that compiles
+  // from a timer: one of ours, set after it, fires after it; the server accepts and forks while the
+  // compile runs); an embedded server starts only for a project that compiles
   const early = !opts.db && (opts.databaseUrl ?? process.env.DATABASE_URL) ? open() : undefined;
   early?.catch(() => {});
-  // the driver opens its socket from a timer: one of ours, set after it, fires after it
   if (early) await new Promise((resolve) => setTimeout(resolve, 0));
   let prepared: ReturnType<typeof prepare>;
   let planned: string[];
