@@ -1,1 +1,1 @@
-{{!-- clean_text: trims spaces, tabs and line breaks; an empty value becomes NULL. --}}nullif(btrim({{column}}, E' \t\r\n'), '')
+{{!-- clean_text: trims white space (see trimmed); an empty value becomes NULL. --}}nullif({{trimmed column=column}}, '')

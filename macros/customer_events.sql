@@ -11,7 +11,7 @@ typed as materialized (
   select
     {{to_id column="customer_id"}} as customer_id,
     {{clean_text column="full_name"}} as full_name,
-    lower({{clean_text column="email"}}) as email,
+    {{fold_case column=(clean_text column="email")}} as email,
     {{to_loyalty_tier column="loyalty_tier"}} as loyalty_tier,
     {{to_timestamp column=time_column}} as {{time_column}},
     customer_id as customer_id_raw,

@@ -1,3 +1,4 @@
-{{!-- to_id: an id column as bigint (> 0), NULL when it is not one. The fast form casts directly, once
-      (greatest/nullif turn 0 and negatives into NULL), and lets a bad value raise, which makes the
-      runner rebuild the model with safe=true (per-row parsing). --}}{{#if safe}}staging.parse_positive_bigint(btrim({{column}}, E' \t\r\n')){{else}}nullif(greatest(nullif(btrim({{column}}, E' \t\r\n'), '')::bigint, 0), 0){{/if}}
+{{!-- to_id: an id column as bigint (> 0), NULL when it is not one. The fast form casts directly
+      (greatest/nullif turn 0 and negatives into NULL) and raises on a text the cast can't read, which makes
+      the runner build the model again with safe=true; staging.parse_positive_bigint accepts exactly the
+      texts the cast reads, with the same values (a property test holds the two alike). --}}{{#if safe}}staging.parse_positive_bigint({{trimmed column=column}}){{else}}nullif(greatest(nullif({{trimmed column=column}}, '')::bigint, 0), 0){{/if}}

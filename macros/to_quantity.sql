@@ -1,1 +1,1 @@
-{{!-- to_quantity: a whole number > 0 as int, NULL when it is not one (fast form: see to_id). --}}{{#if safe}}staging.parse_positive_int(btrim({{column}}, E' \t\r\n')){{else}}nullif(greatest(nullif(btrim({{column}}, E' \t\r\n'), '')::int, 0), 0){{/if}}
+{{!-- to_quantity: a whole number > 0 as int, NULL when it is not one (the two forms: see to_id). --}}{{#if safe}}staging.parse_positive_int({{trimmed column=column}}){{else}}nullif(greatest(nullif({{trimmed column=column}}, '')::int, 0), 0){{/if}}
