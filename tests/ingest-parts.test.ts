@@ -121,10 +121,12 @@ describe('ingest: a big file loads in parts side by side', function () {
     const body = Array.from({ length: 300 }, (_, i) => `${i + 1},n${i},1`).join('\n');
     const content = `sale_id,note,quantity\n${body}\n`;
     await ingest({ sql, dataDir: landing(content), tables: [sales], runId: 1, logger: collectingLogger(), maxParts: 2, partBytes: 1000 });
-    // the same content under another name: refused after its parts were loaded and committed
-    const logger = collectingLogger();
-    const again = await ingest({ sql, dataDir: landing(content, 'sales_copy.csv'), tables: [sales], runId: 1, logger, maxParts: 2, partBytes: 1000 });
-    expect(again.files[0]).to.include({ skipped: true, rows: 0 });
+    // a load that fails after its helpers' parts were committed (a record the raw table refuses)
+    await sql.unsafe(`alter table raw.sales add constraint sales_note_short check (length(note) < 6) not valid`);
+    const failing = ingest({ sql, dataDir: landing(`${content}301,${'x'.repeat(8)},1\n`, 'sales_copy.csv'), tables: [sales], runId: 1,
+      logger: collectingLogger(), maxParts: 2, partBytes: 1000 });
+    await failing.then(() => expect.fail('the load should fail'), (e: Error) => expect(e.message).to.match(/sales_copy\.csv/));
+    await sql.unsafe(`alter table raw.sales drop constraint sales_note_short`);
     expect(await strays()).to.deep.equal([]);
     expect((await rows('select count(*)::int as n from raw.sales'))[0].n).to.equal(300);
     // a part a killed load committed but never attached; a table of someone else's in the same schema

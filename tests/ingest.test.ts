@@ -125,16 +125,15 @@ describe('ingest: loading landing files into raw', function () {
     expect(await state()).to.deep.equal(before);
   });
 
-  it('should not load a renamed copy of an ingested file again, and warn about it', async () => {
+  it('should load a byte-identical copy under a new name as a new delivery', async () => {
     const dir = landing({ 'sales.csv': 'sale_id,customer_id,quantity\n1,10,2\n' });
     await run(dir);
     copyFileSync(join(dir, 'sales.csv'), join(dir, 'sales_again.csv'));
-    logger.events.length = 0;
     const summary = await run(dir);
-    expect(summary.files.find((f) => f.file === 'sales_again.csv')).to.include({ rows: 0, skipped: true });
-    expect((await rows('select count(*)::int as n from raw.sales'))[0].n).to.equal(1);
-    expect(logger.events.some((e) => e.event === 'warn' && /sales_again.csv.*same content.*sales.csv/.test(String(e.message))))
-      .to.equal(true);
+    expect(summary.files.find((f) => f.file === 'sales_again.csv')).to.include({ rows: 1, skipped: false });
+    expect((await rows('select _file, count(*)::int as n from raw.sales group by _file order by _file')).map((r) => [r._file, r.n]))
+      .to.deep.equal([['sales.csv', 1], ['sales_again.csv', 1]]);
+    expect((await run(dir)).files.every((f) => f.skipped)).to.equal(true);
   });
 
   it('should number physical lines right with CRLF line ends and quoted multi-line fields', async () => {
@@ -222,6 +221,12 @@ describe('ingest: loading landing files into raw', function () {
   it('should refuse a header that names a column twice or is not UTF-8', async () => {
     await expectInputError(run(landing({ 'sales.csv': 'sale_id,customer_id,quantity,sale_id\n' })), /"sales.csv" names column "sale_id" twice/);
     await expectInputError(run(landing({ 'sales.csv': Buffer.from([0x73, 0xff, 0x0a]) })), /"sales.csv" is not valid UTF-8/);
+  });
+
+  it('should refuse a file with lone CR line breaks, saying so, and change nothing', async () => {
+    const dir = landing({ 'sales.csv': 'sale_id,customer_id,quantity\r1,10,2\r2,10,3\r' });
+    await expectInputError(run(dir), /"sales.csv" ends its lines with a lone carriage return \(CR/, /save it with LF or CRLF line breaks/);
+    expect(await state()).to.deep.equal({ files: 0, sales: 0 });
   });
 
   it('should record a header-only file with zero rows', async () => {

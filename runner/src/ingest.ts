@@ -48,7 +48,7 @@ export interface IngestedFile {
   source: string;
   rows: number;
   rejected: number;
-  /** True when nothing was loaded: ingested before, or a copy of a file ingested before. */
+  /** True when nothing was loaded: the file (by name) was ingested before. */
   skipped: boolean;
 }
 
@@ -68,8 +68,8 @@ export interface FilePlan {
   bytes: number;
   /** The file's modification time, in nanoseconds since the epoch (as text: it exceeds 2^53). */
   mtimeNs?: string;
-  /** Why nothing is loaded, when nothing is. */
-  skip?: 'ingested' | { duplicateOf: string };
+  /** Nothing is loaded: a file of this name was ingested before. */
+  skip?: 'ingested';
   /** The raw table is partitioned: the file becomes a partition of its own (see `loadFile`). */
   partitioned?: boolean;
   /** A big file's split into `n` parts, begun while the tables are made ready. */
@@ -160,8 +160,6 @@ export async function ingest(opts: IngestOptions): Promise<IngestSummary> {
 /** Checks every matched file; throws one input error listing every problem, before anything is written. */
 export async function planFiles(sql: Sql, files: LandingFile[], logger: Logger, metaReady = false): Promise<FilePlan[]> {
   const known = await ingestedFiles(sql, metaReady);
-  const bySha = new Map([...known].map(([name, f]) => [f.sha256, name]));
-  const sizes = new Set([...known.values()].map((f) => f.bytes));
   const problems: string[] = [];
   const plans: FilePlan[] = [];
   for (const file of files) {
@@ -187,10 +185,8 @@ export async function planFiles(sql: Sql, files: LandingFile[], logger: Logger, 
         continue;
       }
       const header = readHeader(file.path, file.relPath);
-      const columns = mapColumns(file, header, logger);
-      // a renamed re-delivery has the size of some ingested file; only then is hashing it up front worth it
-      const duplicateOf = sizes.has(bytes) ? bySha.get(await sha256File(file.path, file.relPath)) : undefined;
-      plans.push({ file, header, columns, bytes, mtimeNs, skip: duplicateOf ? { duplicateOf } : undefined });
+      // a delivery is identified by its name: a new name loads even when its bytes equal an earlier file's
+      plans.push({ file, header, columns: mapColumns(file, header, logger), bytes, mtimeNs });
     } catch (e) {
       if (!(e instanceof UserError)) throw e;
       problems.push(e.message);
@@ -309,18 +305,8 @@ async function dropStrayParts(sql: Sql, table: SourceTable): Promise<void> {
 }
 
 function skipped(plan: FilePlan, logger: Logger): IngestedFile {
-  if (plan.skip && plan.skip !== 'ingested') {
-    logger.warn(`landing file "${plan.file.relPath}" has the same content as "${plan.skip.duplicateOf}", ` +
-      `ingested before; not loaded again`);
-  }
   logger.event({ event: 'ingest', file: plan.file.relPath, source: plan.file.table.name, status: 'skipped', rows: 0, rejected: 0 });
   return { file: plan.file.relPath, source: plan.file.table.name, rows: 0, rejected: 0, skipped: true };
-}
-
-class Duplicate extends Error {
-  constructor(readonly of: string) {
-    super(`duplicate of ${of}`);
-  }
 }
 
 const csvQuote = (s: string) => (/[",\r\n]/.test(s) || s === '' ? `"${s.replace(/"/g, '""')}"` : s);
@@ -373,7 +359,6 @@ export async function loadFile(sql: Sql, plan: FilePlan, runId: number, logger: 
       logger.info(`landing file "${file.relPath}" has a line break inside a quoted field where it was split; loading it in one part`);
       return loadFile(sql, plan, runId, logger, { ...options, maxParts: 1 });
     }
-    if (e instanceof Duplicate) return skipped({ ...plan, skip: { duplicateOf: e.of } }, logger);
     // a lost connection is no fault of the file: the run stops (its transaction was rolled back)
     if (!(e instanceof postgres.PostgresError) || isConnectionLoss(e)) throw e;
     // the database failing for reasons of its own (no connection slot, a timeout, a lock, a table that
@@ -651,11 +636,9 @@ async function nextBatchId(tx: Tx): Promise<number> {
   return Number(id);
 }
 
-/** After the COPY: refuse a renamed copy of an ingested file, write the rejects and the file's record. */
+/** After the COPY: write the rejects and the file's record. */
 async function finish(tx: Tx, plan: FilePlan, batchId: number, sha256: string,
   counts: { rows: number; rejected: number }, rejects: RejectBuffer, runId: number): Promise<void> {
-  const [dup] = await tx`select file_name from meta.ingested_files where sha256 = ${sha256} limit 1`;
-  if (dup) throw new Duplicate(dup.file_name as string);
   await rejects.write(tx as unknown as Sql);
   await tx`insert into meta.ingested_files (batch_id, source, file_name, sha256, bytes, rows, rejected, run_id, mtime_ns)
     values (${batchId}, ${plan.file.table.name}, ${plan.file.relPath}, ${sha256}, ${plan.bytes},
