@@ -52,6 +52,10 @@ export function readHeader(file: string, display: string, kind = 'landing file')
     if (total === 0) {
       throw inputError(`${kind} "${display}" is empty; it needs a header line naming its columns`);
     }
+    if (hasLoneCr(end < 0 ? head : head.subarray(0, end + 1))) {
+      throw inputError(`${kind} "${display}" ends its lines with a lone carriage return (CR, as old Mac files do); ` +
+        `save it with LF or CRLF line breaks`);
+    }
     if (end < 0 && !eof) throw inputError(`the header of ${kind} "${display}" is longer than 1 MiB; is it a CSV file?`);
     if (end >= 0) head = head.subarray(0, end + 1);
   } finally {
@@ -76,6 +80,16 @@ export function readHeader(file: string, display: string, kind = 'landing file')
     seen.add(name);
   }
   return { names, bytes: head.length, lines };
+}
+
+/** A carriage return outside quotes that no line feed follows. */
+function hasLoneCr(bytes: Buffer): boolean {
+  let inQuotes = false;
+  for (let i = 0; i < bytes.length; i++) {
+    if (bytes[i] === 34) inQuotes = !inQuotes;
+    else if (bytes[i] === 13 && !inQuotes && bytes[i + 1] !== 10) return true;
+  }
+  return false;
 }
 
 function splitHeader(line: string, what: string): string[] {
