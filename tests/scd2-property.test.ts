@@ -2,10 +2,8 @@ import { expect } from 'chai';
 import fc from 'fast-check';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Database } from '../runner/src/connection.js';
-import { createDatabase, type TestDatabase } from './support.js';
 import { customerCsv, expectedHistory, type CustomerEvent } from './scd2-reference.js';
-import { dimCustomerRows, landingDir, natural, openDatabase, pipeline, resetWarehouse } from './star-support.js';
+import { dimCustomerRows, landingDir, natural, pipeline, resetWarehouse, suiteWarehouse } from './star-support.js';
 
 /**
  * DESIGN.md §5 rule 6 as a property: random customer events, written into random files, landed in
@@ -41,22 +39,12 @@ const scenario = fc.record({
 
 describe('dim_customer property: incremental equals a load of everything (fast-check)', function () {
   this.timeout(900_000);
-  let test: TestDatabase;
-  let db: Database;
+  const warehouse = suiteWarehouse();
   const runs = Number(process.env.SCD2_PROPERTY_RUNS ?? 200);
-
-  before(async () => {
-    test = await createDatabase();
-    db = await openDatabase(test.url);
-  });
-  after(async () => {
-    await db.close();
-    await test.drop();
-  });
 
   it(`should hold for ${runs} random event sets, batches, orders and reruns`, async () => {
     await fc.assert(fc.asyncProperty(scenario, async ({ files, order, splits, reruns }) => {
-      await resetWarehouse(db);
+      await resetWarehouse(warehouse.db);
       const dir = landingDir();
       // one file per name: merge the events drawn for a repeated name
       const byName = new Map<string, { customer_id: number; at: string; full_name: string; email: string; loyalty_tier: string }[]>();
@@ -77,23 +65,23 @@ describe('dim_customer property: incremental equals a load of everything (fast-c
         writeFileSync(path, customerCsv(name.includes('/') ? 'customers_updates.csv' : name, byName.get(name)!));
         const lastOfBatch = i === shuffled.length - 1 || splits[i % splits.length];
         if (!lastOfBatch) continue;
-        await pipeline(db, dir, { command: 'snapshot', skipTests: true });
-        if (reruns[i % reruns.length]) await pipeline(db, dir, { command: 'snapshot', skipTests: true });
-        for (const r of await dimCustomerRows(db)) {
+        await pipeline(warehouse.db, dir, { command: 'snapshot', skipTests: true });
+        if (reruns[i % reruns.length]) await pipeline(warehouse.db, dir, { command: 'snapshot', skipTests: true });
+        for (const r of await dimCustomerRows(warehouse.db)) {
           const identity = JSON.stringify([r.customer_id, r.start, r.full_name, r.email, r.loyalty_tier]);
           keysSeen.set(identity, r.customer_key);
         }
       }
-      const final = await dimCustomerRows(db);
+      const final = await dimCustomerRows(warehouse.db);
       expect(natural(final)).to.deep.equal(expectedHistory(all));
       for (const r of final) {
         const identity = JSON.stringify([r.customer_id, r.start, r.full_name, r.email, r.loyalty_tier]);
         expect(r.customer_key, `key of surviving version ${identity}`).to.equal(keysSeen.get(identity));
       }
-      await pipeline(db, dir, { command: 'snapshot', skipTests: true, fullRefresh: true });
-      const rebuilt = await dimCustomerRows(db);
+      await pipeline(warehouse.db, dir, { command: 'snapshot', skipTests: true, fullRefresh: true });
+      const rebuilt = await dimCustomerRows(warehouse.db);
       expect(natural(rebuilt)).to.deep.equal(natural(final));
-      const [{ bad }] = await db.sql`
+      const [{ bad }] = await warehouse.db.sql`
         select count(*)::int as bad from (
           select customer_id, effective_end_date,
                  lead(effective_start_date) over (partition by customer_id order by effective_start_date) as next_start,

@@ -9,12 +9,30 @@ import { fileURLToPath } from 'node:url';
 import { connect, type Database } from '../runner/src/connection.js';
 import { collectingLogger } from '../runner/src/log.js';
 import { runPipeline, type RunOptions, type RunSummary } from '../runner/src/run.js';
+import { createDatabase, type TestDatabase } from './support.js';
 
 /** The repository root: the project whose models these suites test. */
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 export async function openDatabase(url: string): Promise<Database> {
   return connect({ projectDir: repoRoot, databaseUrl: url, logger: collectingLogger(), max: 6 });
+}
+
+/**
+ * A suite's own database, opened as the runner opens it: created before the suite's tests, dropped after
+ * them. Call inside `describe`; read `.db` in the tests.
+ */
+export function suiteWarehouse(): { db: Database; test: TestDatabase } {
+  const state = {} as { db: Database; test: TestDatabase };
+  before(async () => {
+    state.test = await createDatabase();
+    state.db = await openDatabase(state.test.url);
+  });
+  after(async () => {
+    await state.db?.close();
+    await state.test?.drop();
+  });
+  return state;
 }
 
 /** Runs the repository's pipeline (`build-models` by default) on `db` with `dataDir` as landing folder. */
