@@ -4,10 +4,10 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { airflowDag, type ManifestLike } from '../runner/src/airflow.js';
-import { manifestOf } from '../runner/src/artifacts.js';
+import { airflowDag, type ManifestLike } from '../runner/src/publish/airflow.js';
+import { manifestOf } from '../runner/src/publish/manifest.js';
 import { collectingLogger } from '../runner/src/log.js';
-import { prepare } from '../runner/src/run.js';
+import { prepare } from '../runner/src/compile/prepare.js';
 import { makeProject, runCli, writeFiles } from './support.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');

@@ -1,8 +1,8 @@
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
-import { parseArgs } from '../runner/src/args.js';
+import { parseArgs } from '../runner/src/commands/args.js';
 import { commandTable, specOf } from '../runner/src/commands/flags.js';
-import { defaultGenerateOptions } from '../runner/src/generate.js';
+import { defaultGenerateOptions } from '../runner/src/tools/generate.js';
 import { runCli } from './support.js';
 
 describe('cli: --help of every command', function () {

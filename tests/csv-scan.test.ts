@@ -3,9 +3,9 @@ import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { kernelWasm } from '../runner/src/csv-kernel-wasm.js';
-import { csvKernel } from '../runner/src/csv-kernel.js';
-import { CopyScanner } from '../runner/src/csv-scan.js';
+import { kernelWasm } from '../runner/src/ingest/csv-kernel-wasm.js';
+import { csvKernel } from '../runner/src/ingest/csv-kernel.js';
+import { CopyScanner } from '../runner/src/ingest/csv-scan.js';
 
 interface Scanned {
   out: string;
@@ -147,7 +147,7 @@ describe('csv scanner: the WebAssembly kernel and the JavaScript loop', () => {
     const { assembleKernel } = await import(join(here, '..', '..', 'scripts', 'build-kernel.mjs')) as {
       assembleKernel: () => Promise<Buffer> };
     const assembled = await assembleKernel();
-    expect(Buffer.from(kernelWasm, 'base64').equals(assembled), 'runner/src/csv-kernel-wasm.ts is stale').to.equal(true);
-    expect(readFileSync(join(here, '..', '..', 'runner', 'src', 'csv-kernel.wat'), 'utf8')).to.match(/\(module/);
+    expect(Buffer.from(kernelWasm, 'base64').equals(assembled), 'runner/src/ingest/csv-kernel-wasm.ts is stale').to.equal(true);
+    expect(readFileSync(join(here, '..', '..', 'runner', 'src', 'ingest', 'csv-kernel.wat'), 'utf8')).to.match(/\(module/);
   });
 });

@@ -3,9 +3,9 @@ import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
-import { buildDocs } from '../runner/src/docs.js';
+import { buildDocs } from '../runner/src/publish/docs.js';
 import { collectingLogger } from '../runner/src/log.js';
-import { runPipeline } from '../runner/src/run.js';
+import { runPipeline } from '../runner/src/run/pipeline.js';
 import { createDatabase, makeProject, writeFiles, type TestDatabase } from './support.js';
 
 const chromiumPath = '/usr/bin/chromium';

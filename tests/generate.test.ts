@@ -5,7 +5,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { run as generateCommand } from '../runner/src/commands/generate-data.js';
-import { defaultGenerateOptions, generateData, type GenerateOptions } from '../runner/src/generate.js';
+import { defaultGenerateOptions, generateData, type GenerateOptions } from '../runner/src/tools/generate.js';
 import { collectingLogger } from '../runner/src/log.js';
 
 type Row = Record<string, string>;

@@ -4,10 +4,10 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import postgres from 'postgres';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ingest } from '../runner/src/ingest.js';
+import { ingest } from '../runner/src/ingest/ingest.js';
 import { collectingLogger } from '../runner/src/log.js';
-import type { Sql } from '../runner/src/connection.js';
-import type { SourceTable } from '../runner/src/sources.js';
+import type { Sql } from '../runner/src/db/connection.js';
+import type { SourceTable } from '../runner/src/project/sources.js';
 import { suiteDatabase, type TestDatabase } from './support.js';
 
 const sales: SourceTable = { source: 'raw', name: 'sales', schema: 'raw', columns: ['sale_id', 'note', 'quantity'], required: ['sale_id'] };

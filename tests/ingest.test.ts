@@ -3,10 +3,10 @@ import { copyFileSync, mkdtempSync, statSync, utimesSync, writeFileSync } from '
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { UserError } from '../runner/src/errors.js';
-import { ingest, type IngestSummary } from '../runner/src/ingest.js';
+import { ingest, type IngestSummary } from '../runner/src/ingest/ingest.js';
 import { collectingLogger } from '../runner/src/log.js';
-import type { Sql } from '../runner/src/connection.js';
-import type { SourceTable } from '../runner/src/sources.js';
+import type { Sql } from '../runner/src/db/connection.js';
+import type { SourceTable } from '../runner/src/project/sources.js';
 import { suiteDatabase, writeFiles } from './support.js';
 
 const source = (name: string, columns: string[], required = columns, schema = 'raw'): SourceTable =>

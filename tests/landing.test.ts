@@ -2,8 +2,8 @@ import { expect } from 'chai';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { listLandingFiles, matchSource } from '../runner/src/landing.js';
-import type { SourceTable } from '../runner/src/sources.js';
+import { listLandingFiles, matchSource } from '../runner/src/ingest/landing.js';
+import type { SourceTable } from '../runner/src/project/sources.js';
 import { writeFiles } from './support.js';
 
 const table = (name: string): SourceTable => ({ source: 'raw', name, schema: 'raw', columns: ['id'], required: ['id'] });

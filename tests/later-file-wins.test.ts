@@ -7,7 +7,7 @@ import { expect } from 'chai';
 import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import postgres from 'postgres';
-import type { Database } from '../runner/src/connection.js';
+import type { Database } from '../runner/src/db/connection.js';
 import { adminUrl } from './support.js';
 import { landingDir, openDatabase, pipeline, resetWarehouse, suiteWarehouse } from './star-support.js';
 

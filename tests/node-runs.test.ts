@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { rmSync } from 'node:fs';
 import { collectingLogger } from '../runner/src/log.js';
-import { runPipeline } from '../runner/src/run.js';
+import { runPipeline } from '../runner/src/run/pipeline.js';
 import { createDatabase, makeProject, writeFiles, type TestDatabase } from './support.js';
 
 describe('meta.node_runs', function () {

@@ -108,7 +108,7 @@ describe('reliability: bad landing files through build-models', function () {
     const out = await build();
     expect(out.code, out.stderr).to.equal(0);
     expect(await one(`select count(*)::int as n from raw.sales where _file = 'sales_copy.csv'`)).to.deep.equal({ n: 2 });
-    const analytics = (tables: Record<string, string>) => Object.entries(tables).filter(([name]) => name.startsWith('analytics.'));
+    const analytics = (tables: Record<string, string>) => Object.entries(tables).filter(([name]) => name.startsWith('analytics.')).sort();
     expect(analytics((await state()).tables)).to.deep.equal(analytics(before.tables));
   });
 

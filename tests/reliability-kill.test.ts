@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, lstatSync, readlinkSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import postgres from 'postgres';
-import { dataDirectoryFor, startEmbedded } from '../runner/src/embedded.js';
+import { dataDirectoryFor, startEmbedded } from '../runner/src/db/embedded.js';
 import { collectingLogger } from '../runner/src/log.js';
 import { adminUrl, readRunResults, runCli } from './support.js';
 import { repoRoot } from './star-support.js';

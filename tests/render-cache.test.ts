@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { collectingLogger } from '../runner/src/log.js';
-import { prepare } from '../runner/src/run.js';
+import { prepare } from '../runner/src/compile/prepare.js';
 import { makeProject, runCli } from './support.js';
 
 /** What compiling a project gives that a user or a later command sees. */

@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import { rmSync } from 'node:fs';
 import { collectingLogger } from '../runner/src/log.js';
-import { runPipeline, type RunSummary } from '../runner/src/run.js';
+import type { RunSummary } from '../runner/src/run/context.js';
+import { runPipeline } from '../runner/src/run/pipeline.js';
 import { byNode, createDatabase, makeProject, readRunResults, runCli, startCli, writeFiles, type TestDatabase } from './support.js';
 
 const build = (projectDir: string, db: TestDatabase, more: Partial<Parameters<typeof runPipeline>[0]> = {}) =>

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import postgres from 'postgres';
-import { dataDirectoryFor, startEmbedded } from '../runner/src/embedded.js';
+import { dataDirectoryFor, startEmbedded } from '../runner/src/db/embedded.js';
 import { collectingLogger } from '../runner/src/log.js';
 import { makeProject, readRunResults, runCli, startCli, writeFiles } from './support.js';
 

@@ -3,7 +3,8 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { collectingLogger } from '../runner/src/log.js';
-import { prepare, runPipeline } from '../runner/src/run.js';
+import { prepare } from '../runner/src/compile/prepare.js';
+import { runPipeline } from '../runner/src/run/pipeline.js';
 import { createDatabase, makeProject, runCli, type TestDatabase } from './support.js';
 
 /** A URL nothing listens on: a command that needs no database must not notice it. */

@@ -1,8 +1,8 @@
 import { expect } from 'chai';
 import { rmSync } from 'node:fs';
 import { collectingLogger } from '../runner/src/log.js';
-import { prepare } from '../runner/src/run.js';
-import { planNodes } from '../runner/src/select.js';
+import { prepare } from '../runner/src/compile/prepare.js';
+import { planNodes } from '../runner/src/dag/select.js';
 import { byNode, makeProject, overlaps, readRunResults, runCli, suiteDatabase, type TestDatabase } from './support.js';
 
 /**

@@ -2,9 +2,9 @@ import { expect } from 'chai';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Sql } from '../runner/src/connection.js';
+import type { Sql } from '../runner/src/db/connection.js';
 import { collectingLogger } from '../runner/src/log.js';
-import { loadSeeds } from '../runner/src/seeds.js';
+import { loadSeeds } from '../runner/src/ingest/seeds.js';
 import { createDatabase, writeFiles, type TestDatabase } from './support.js';
 
 describe('seeds: loading seeds/<name>.csv', function () {

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
-import { connect, type Database } from '../runner/src/connection.js';
+import { connect, type Database } from '../runner/src/db/connection.js';
 import { collectingLogger } from '../runner/src/log.js';
-import { runPipeline } from '../runner/src/run.js';
+import { runPipeline } from '../runner/src/run/pipeline.js';
 import { createDatabase, makeProject, type TestDatabase } from './support.js';
 
 /**

@@ -7,8 +7,8 @@ import { expect } from 'chai';
 import fc from 'fast-check';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createEnvironment, renderModel } from '../runner/src/compile.js';
-import { loadProject } from '../runner/src/project.js';
+import { createEnvironment, renderModel } from '../runner/src/compile/compile.js';
+import { loadProject } from '../runner/src/project/project.js';
 import { landingDir, pipeline, repoRoot, resetWarehouse, suiteWarehouse } from './star-support.js';
 
 const runs = Number(process.env.STAGING_PROPERTY_RUNS ?? 300);

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Database } from '../runner/src/connection.js';
+import type { Database } from '../runner/src/db/connection.js';
 import { createDatabase, type TestDatabase } from './support.js';
 import { landingDir, openDatabase, pipeline, resetWarehouse } from './star-support.js';
 

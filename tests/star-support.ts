@@ -6,9 +6,10 @@ import { copyFileSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { connect, type Database } from '../runner/src/connection.js';
+import { connect, type Database } from '../runner/src/db/connection.js';
 import { collectingLogger } from '../runner/src/log.js';
-import { runPipeline, type RunOptions, type RunSummary } from '../runner/src/run.js';
+import type { RunOptions, RunSummary } from '../runner/src/run/context.js';
+import { runPipeline } from '../runner/src/run/pipeline.js';
 import { createDatabase, type TestDatabase } from './support.js';
 
 /** The repository root: the project whose models these suites test. */

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import Handlebars from 'handlebars';
-import { compileTemplate } from '../runner/src/template-engine.js';
+import { compileTemplate } from '../runner/src/compile/template-engine.js';
 
 /** The engine must render exactly what Handlebars (noEscape) renders, on the simple path and the full one. */
 describe('template engine: the same output as Handlebars', () => {

@@ -1,12 +1,13 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
-import { bool, parseArgs, str } from '../args.js';
+import { bool, parseArgs, str } from './args.js';
 import { specOf } from './flags.js';
 import type { CommandContext } from '../cli.js';
-import { airflowDag, type ManifestLike } from '../airflow.js';
-import { targetDir, writeCompiled, writeFile } from '../artifacts.js';
+import { airflowDag, type ManifestLike } from '../publish/airflow.js';
+import { writeCompiled } from '../publish/manifest.js';
+import { targetDir, writeFile } from '../files/write.js';
 import { usageError, UserError } from '../errors.js';
-import { prepare } from '../run.js';
+import { prepare } from '../compile/prepare.js';
 
 export const defaultDagFile = join('airflow', 'dags', 'sales_analytics_pipeline_dag.py');
 

@@ -2,17 +2,17 @@ import { createReadStream, createWriteStream, linkSync, mkdirSync, readdirSync, 
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import postgres from 'postgres';
-import { parseArgs, num, str } from '../args.js';
+import { parseArgs, num, str } from './args.js';
 import { defaultOf, specOf } from './flags.js';
 import type { CommandContext } from '../cli.js';
-import { connect } from '../connection.js';
+import { connect } from '../db/connection.js';
 import { usageError } from '../errors.js';
-import { generateData, defaultGenerateOptions } from '../generate.js';
-import { writeFile } from '../artifacts.js';
-import { runnerRoot } from '../templates.js';
+import { generateData, defaultGenerateOptions } from '../tools/generate.js';
+import { writeFile } from '../files/write.js';
+import { runnerRoot } from '../sql/templates.js';
 import {
   figure, machine, must, runner, salesFile, serverVersion, timed, tmp, viewProject, viewScript, median, type Figure,
-} from '../bench.js';
+} from '../tools/bench.js';
 
 const scales = {
   small: { ingestRows: 1_000_000, views: 1000, sales: 1_000_000, customers: 100_000 },

@@ -1,7 +1,7 @@
-import { bool, num, parseArgs, str } from '../args.js';
+import { bool, num, parseArgs, str } from './args.js';
 import { defaultOf, specOf } from './flags.js';
 import type { CommandContext } from '../cli.js';
-import { runPipeline } from '../run.js';
+import { runPipeline } from '../run/pipeline.js';
 import { flushLogs } from '../log.js';
 import { usageError } from '../errors.js';
 import { existsSync } from 'node:fs';

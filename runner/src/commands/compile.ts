@@ -1,9 +1,10 @@
-import { parseArgs, str } from '../args.js';
+import { parseArgs, str } from './args.js';
 import { specOf } from './flags.js';
 import type { CommandContext } from '../cli.js';
-import { prepare } from '../run.js';
-import { planNodes } from '../select.js';
-import { writeCompiled, compiledSql } from '../artifacts.js';
+import { prepare } from '../compile/prepare.js';
+import { planNodes } from '../dag/select.js';
+import { compiledSql } from '../compile/compile.js';
+import { writeCompiled } from '../publish/manifest.js';
 
 /** Renders every model to target/compiled/ and writes target/manifest.json; needs no database. */
 export async function run(argv: string[], ctx: CommandContext): Promise<number> {

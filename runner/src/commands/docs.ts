@@ -1,8 +1,8 @@
 import { relative } from 'node:path';
-import { parseArgs, str } from '../args.js';
+import { parseArgs, str } from './args.js';
 import { specOf } from './flags.js';
 import type { CommandContext } from '../cli.js';
-import { buildDocs } from '../docs.js';
+import { buildDocs } from '../publish/docs.js';
 import { usageError } from '../errors.js';
 
 /**

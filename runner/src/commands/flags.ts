@@ -2,7 +2,7 @@
  * What each command is and which flags it takes: the parser reads its flag types from here and
  * `--help` prints the same table, so a flag can't be accepted and undocumented (or the other way round).
  */
-import type { FlagSpec } from '../args.js';
+import type { FlagSpec } from './args.js';
 
 interface Flag {
   type: FlagSpec[string];

@@ -1,8 +1,8 @@
 import path from 'node:path';
-import { parseArgs, num, str } from '../args.js';
+import { parseArgs, num, str } from './args.js';
 import { specOf } from './flags.js';
 import { usageError } from '../errors.js';
-import { defaultGenerateOptions, generateData } from '../generate.js';
+import { defaultGenerateOptions, generateData } from '../tools/generate.js';
 import type { Logger } from '../log.js';
 
 /** `generate-data`: writes the synthetic source CSVs; the same seed gives byte-identical files. */

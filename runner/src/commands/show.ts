@@ -1,11 +1,11 @@
-import { num, parseArgs, str } from '../args.js';
+import { num, parseArgs, str } from './args.js';
 import { defaultOf, specOf } from './flags.js';
 import type { CommandContext } from '../cli.js';
-import { compiledSql } from '../artifacts.js';
-import { connect } from '../connection.js';
+import { compiledSql } from '../compile/compile.js';
+import { connect } from '../db/connection.js';
 import { didYouMean, redact, usageError, UserError } from '../errors.js';
-import { prepare } from '../run.js';
-import { relationOf } from '../compile.js';
+import { prepare } from '../compile/prepare.js';
+import { relationOf } from '../compile/compile.js';
 
 const usage = 'usage: npm run show -- <model> [--limit N]';
 const numericTypes = new Set([20, 21, 23, 26, 700, 701, 790, 1700]);

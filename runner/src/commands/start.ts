@@ -1,11 +1,11 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs, str } from '../args.js';
+import { parseArgs, str } from './args.js';
 import { specOf } from './flags.js';
 import type { CommandContext } from '../cli.js';
-import { connect } from '../connection.js';
-import { defaultGenerateOptions, generateData } from '../generate.js';
-import { runPipeline } from '../run.js';
+import { connect } from '../db/connection.js';
+import { defaultGenerateOptions, generateData } from '../tools/generate.js';
+import { runPipeline } from '../run/pipeline.js';
 import { printSummary } from './build-models.js';
 
 const hasCsv = (dir: string): boolean =>

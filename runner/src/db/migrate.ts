@@ -1,0 +1,44 @@
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { projectError, redact } from '../errors.js';
+import type { Sql } from './connection.js';
+
+/**
+ * Applies the project's `migrations/` with @databases/pg-migrations (its bookkeeping lives in `meta`).
+ * pg-migrations opens its own pool and reads its tables on every call, so the runner remembers the
+ * digest of the folder it last applied and skips the whole step when nothing changed.
+ */
+export async function applyProjectMigrations(sql: Sql, url: string, dir: string | undefined): Promise<number> {
+  if (!dir) return 0;
+  const files = readdirSync(dir).filter((f) => /^\d+-.*\.(sql|ts|js)$/.test(f)).sort();
+  if (!files.length) return 0;
+  const hash = createHash('sha256');
+  for (const f of files) hash.update(f).update('\0').update(readFileSync(join(dir, f))).update('\0');
+  const digest = hash.digest('hex');
+  await sql`create table if not exists meta.migrations_digest (dir text primary key, digest text not null, applied_at timestamptz not null default now())`;
+  const [known] = await sql`select digest from meta.migrations_digest where dir = ${dir}`;
+  if (known?.digest === digest) return 0;
+
+  const mod = await import('@databases/pg-migrations') as unknown as {
+    connect: (o: object) => { dispose(): Promise<void> };
+    applyMigrations: (o: object) => Promise<void>;
+  };
+  const { connect, applyMigrations } = mod;
+  const connection = connect({ connectionString: url, bigIntMode: 'number', poolSize: 1 });
+  try {
+    await applyMigrations({
+      connection,
+      migrationsDirectory: dir,
+      versionTableName: 'meta.migrations_version',
+      appliedMigrationsTableName: 'meta.migrations_applied',
+    });
+  } catch (e) {
+    throw projectError(`migrations in "${dir}" failed: ${redact((e as Error).message)}\nfix the migration (applied ones must not be edited: add a new file instead)`);
+  } finally {
+    await connection.dispose();
+  }
+  await sql`insert into meta.migrations_digest (dir, digest) values (${dir}, ${digest})
+            on conflict (dir) do update set digest = excluded.digest, applied_at = now()`;
+  return files.length;
+}

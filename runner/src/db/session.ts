@@ -1,0 +1,129 @@
+import type postgres from 'postgres';
+import { UserError } from '../errors.js';
+
+/** A connection of the pool reserved for one use: the run lock, or one thread's transactions. */
+export interface Session {
+  /** The reserved connection; once the connection is gone, every query on it fails with `ConnectionLost`. */
+  sql: postgres.ReservedSql<Record<string, never>>;
+  /** False once its connection closed: the server restarted or ended the session. */
+  readonly alive: boolean;
+  /** Gives the connection back to the pool; a dead one is dropped instead. */
+  release(): void;
+}
+
+/** The run lost its connection to the database: what it was writing then did not commit. */
+/** Set when Ctrl-C or a termination signal stops the command (and the embedded server with it). */
+export const interruption: { signal?: string } = {};
+
+export class ConnectionLost extends UserError {
+  constructor(display: string, reason: string) {
+    super('run_failed', interruption.signal
+      ? `interrupted by ${interruption.signal}: the command stopped, and the embedded server with it; each node and ` +
+        `each landing file commits whole, so every table is as before this run or as the run meant to leave it`
+      : `lost the connection to the database at ${display} (${reason}): the server restarted or ` +
+        `ended the session; each node and each landing file commits whole, so every table is as before this run or as ` +
+        `the run meant to leave it. ` +
+        `run the command again once the database is back`);
+    this.name = 'ConnectionLost';
+  }
+}
+
+const MARKER = 'select 1 as sadp_session_';
+
+/** `e` as a lost connection, if that is what it is. */
+export function lostConnection(e: unknown, display: string): ConnectionLost | undefined {
+  if (e instanceof ConnectionLost) return e;
+  return isConnectionLoss(e) ? new ConnectionLost(display, (e as Error).message) : undefined;
+}
+
+/**
+ * `work`, or a rejection with an error of the driver's `code` once `ms` passed without its answer: the
+ * driver itself waits forever for a connection that never opens, or for the answer of one that died.
+ */
+export async function withDeadline<T>(work: Promise<T>, ms: number, code: string, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(Object.assign(new Error(message), { code })), ms);
+  });
+  try {
+    return await Promise.race([work, late]);
+  } finally {
+    clearTimeout(timer);
+    work.catch(() => {});
+  }
+}
+
+/** Error codes that mean the connection itself is gone, not that a statement failed. */
+export function isConnectionLoss(e: unknown): boolean {
+  if (e instanceof ConnectionLost) return true;
+  const code = (e as { code?: unknown })?.code;
+  return typeof code === 'string' && (/^(CONNECTION_(CLOSED|DESTROYED|ENDED)|ECONNRESET|EPIPE|ECONNREFUSED)$/.test(code)
+    || /^(57P0[1-3]|08\d\d\d)$/.test(code));
+}
+
+/**
+ * Knows which reserved connections are still open. postgres.js 3.4.9 crashes the whole process when a
+ * query is sent on a reserved connection whose backend is gone (porsager/postgres#1208: the write runs on
+ * a null socket, outside any promise), and handing such a connection back to the pool puts a closed
+ * connection among the open ones. So each session learns its connection's id through the driver's
+ * `debug` hook and watches `onclose` for it; a dead session refuses queries and is never released.
+ */
+export function sessionTracker(display: string) {
+  const closes = new Map<number, number>();
+  const pending = new Map<string, number>();
+  let next = 0;
+  const dead = new Set<Session>();
+  return {
+    /** True when some session lost its connection: closing the pool must not wait for its answer. */
+    anyLost: () => dead.size > 0,
+    /** Pass as the driver's `debug` option: maps the marker query of `reserve` to its connection id. */
+    debug(connection: number, query: string) {
+      if (query.startsWith(MARKER)) pending.set(query.slice(MARKER.length), connection);
+    },
+    /** Pass as the driver's `onclose` option. */
+    onclose(connection: number) {
+      closes.set(connection, (closes.get(connection) ?? 0) + 1);
+    },
+    async reserve(sql: postgres.Sql<Record<string, never>>): Promise<Session> {
+      const reserved = await sql.reserve();
+      const marker = String(++next);
+      await reserved.unsafe(MARKER + marker);
+      const id = pending.get(marker);
+      pending.delete(marker);
+      const seen = id === undefined ? 0 : closes.get(id) ?? 0;
+      let lost: string | undefined;
+      const isAlive = () => !lost && (id === undefined || (closes.get(id) ?? 0) === seen);
+      const refuse = () => Promise.reject(new ConnectionLost(display, lost ?? 'the connection closed'));
+      const guarded = new Proxy(reserved, {
+        apply(target, self, args: unknown[]) {
+          const isQuery = Array.isArray(args[0]) && 'raw' in (args[0] as object);
+          if (isQuery && !isAlive()) return refuse();
+          const q = Reflect.apply(target as never, self, args) as unknown;
+          return isQuery ? watch(q) : q;
+        },
+        get(target, prop, receiver) {
+          if (prop === 'unsafe') return (...a: unknown[]) => (isAlive() ? watch((target.unsafe as (...x: unknown[]) => unknown)(...a)) : refuse());
+          return Reflect.get(target, prop, receiver);
+        },
+      });
+      // a query that failed because the connection went away marks the session dead at once
+      function watch<T>(q: T): T {
+        (q as Promise<unknown>).then(undefined, (e: unknown) => {
+          if (isConnectionLoss(e)) lost ??= (e as Error).message;
+        });
+        return q;
+      }
+      const session: Session = {
+        sql: guarded,
+        get alive() {
+          return isAlive();
+        },
+        release() {
+          if (isAlive()) reserved.release();
+          else dead.add(session);
+        },
+      };
+      return session;
+    },
+  };
+}

@@ -1,0 +1,171 @@
+import type { Catalog, Relation } from '../db/catalog.js';
+import { nodeKey } from '../db/catalog.js';
+import type { Node } from '../compile/compile.js';
+import { relationOf } from '../compile/compile.js';
+import { ident, literal } from '../sql/quote.js';
+import { splitStatements, type TemplateSet } from '../sql/templates.js';
+
+export interface NodeOutcome {
+  rows: number | null;
+  /** The statements that ran, for target/run/ and error messages. */
+  sql: string;
+  /**
+   * The transaction id that wrote an incremental or snapshot node's rows (their xmin): the data tests
+   * of a run may check only those rows. Absent for everything else.
+   */
+  xid?: string;
+}
+
+type Conn = {
+  unsafe(query: string): Promise<{ count: number; command: string }[] & { count: number }>;
+};
+
+export interface NodeRunContext {
+  runId: number;
+  fullRefresh: boolean;
+  catalog: Catalog;
+  templates: TemplateSet;
+  /** Per node, the columns that relationships tests point at (see key_removals.sql). */
+  watched?: Map<string, string[]>;
+}
+
+const asList = (v: unknown): string[] =>
+  v === undefined || v === null || v === '' ? [] : Array.isArray(v) ? v.map(String) : String(v).split(',').map((s) => s.trim());
+
+/** Everything a materialization template may use. */
+export function templateContext(node: Node, sql: string, ctx: NodeRunContext, existing: Relation | undefined, extra: Record<string, unknown> = {}) {
+  const alias = (node.config.alias as string | undefined) ?? node.name;
+  const tmpName = `${alias.slice(0, 40)}__sadp_tmp_${ctx.runId}`;
+  // the table template builds beside the target under this name too; the incremental one uses it for its temp table
+
+  const uniqueKey = asList(node.config.unique_key);
+  return {
+    node: node.name,
+    config: node.config,
+    schema: node.config.schema,
+    alias,
+    relation: relationOf(node),
+    tmp_name: tmpName,
+    tmp_relation: `${ident(node.config.schema)}.${ident(tmpName)}`,
+    sql: sql.replace(/;\s*$/, ''),
+    exists: Boolean(existing),
+    existing_kind: existing?.kind,
+    replaces_table: existing?.kind === 'table',
+    has_dependents: existing?.hasDependents ?? false,
+    full_refresh: ctx.fullRefresh,
+    build_full: !existing || existing.kind !== 'table' || ctx.fullRefresh,
+    unique_key: uniqueKey,
+    unique_key_quoted: uniqueKey.map(ident),
+    columns: (existing?.columns ?? []).map(ident),
+    indexes: asList(node.config.indexes),
+    run_id: ctx.runId,
+    src_name: `${alias.slice(0, 36)}__sadp_src_${ctx.runId}`,
+    full_sql: `select * from ${ident(`${alias.slice(0, 36)}__sadp_src_${ctx.runId}`)}`,
+    reject_column: node.config.reject_column,
+    reject_source: node.config.reject_source ?? node.name,
+    node_literal: literal(node.name),
+    watched: (ctx.watched?.get(node.name) ?? []).map((name, i) => ({
+      name, quoted: ident(name), temp: `${alias.slice(0, 30)}__sadp_gone_${ctx.runId}_${i}`,
+    })),
+    ...extra,
+  };
+}
+
+/** Materializations whose every build records in meta.key_removals what it took away (key_removals.sql). */
+export const recordsKeyRemovals = (materialized: string) => ['table', 'incremental', 'snapshot'].includes(materialized);
+
+/**
+ * A view's statements as one text, for a round trip shared with other views (see buildNodes): a view is
+ * only its definition, so there is nothing to count and nothing to record.
+ */
+export function viewSql(node: Node, sql: string, ctx: NodeRunContext, extra: Record<string, unknown> = {}): string {
+  const existing = ctx.catalog.get(nodeKey(node));
+  const template = ctx.templates.get('view');
+  if (!template) throw new Error('no template for materialization "view"');
+  return splitStatements(template(templateContext(node, sql, ctx, existing, extra)))
+    .map((s) => s.text.replace(/;\s*$/, '')).join(';\n');
+}
+
+/**
+ * Runs one node's materialization in a single transaction on `conn`. A node that reads only what is new
+ * since its last success (incremental, snapshot) records that success in `meta.node_state` inside the
+ * same transaction, so that its watermark moves exactly when its changes become visible. Every node's
+ * row in `meta.node_runs` is written with the run's bookkeeping at the end.
+ */
+export async function materialize(conn: Conn, node: Node, sql: string, ctx: NodeRunContext,
+  extra: Record<string, unknown> = {}): Promise<NodeOutcome> {
+  const existing = ctx.catalog.get(nodeKey(node));
+  const template = ctx.templates.get(node.config.materialized);
+  if (!template) throw new Error(`no template for materialization "${node.config.materialized}"`);
+  const watermarked = node.config.materialized === 'incremental' || node.config.materialized === 'snapshot';
+  const stored = recordsKeyRemovals(node.config.materialized);
+  const records = [];
+  if (watermarked) {
+    records.push(`insert into meta.node_state (node, run_id) values (${literal(node.name)}, ${ctx.runId})
+    on conflict (node) do update set run_id = excluded.run_id, updated_at = now()`);
+  }
+  if (stored && !ctx.watched?.get(node.name)?.length) {
+    // a build no relationships test watched: nobody knows what it removed (see key_removals.sql)
+    records.push(`insert into meta.key_removals (node, run_id, field, removed) values (${literal(node.name)}, ${ctx.runId}, '', null)
+    on conflict do nothing`);
+  }
+  const record = records.join(';\n');
+  // the rows this node writes carry this transaction's id: the run's tests may check just those
+  const tracked = watermarked && Boolean(existing) && !ctx.fullRefresh;
+  const render = (more: Record<string, unknown>) =>
+    splitStatements(template(templateContext(node, sql, ctx, existing, { ...extra, ...more })));
+
+  let statements = render({});
+  if (!statements.some((s) => s.rows)) {
+    // nothing to count (views): one round trip, one implicit transaction
+    const ran = statements.map((s) => s.text.replace(/;\s*$/, '')).join(';\n');
+    const text = record ? `${ran};\n${record}` : ran;
+    try {
+      await conn.unsafe(text);
+    } catch (e) {
+      const code = (e as { code?: string }).code;
+      if (node.config.materialized !== 'view' || (code !== '42P16' && code !== '42804')) throw attachSql(e, text);
+      // the view's columns changed: create or replace cannot do that, so drop and create it
+      statements = render({ recreate: true });
+      const again = statements.map((s) => s.text.replace(/;\s*$/, '')).join(';\n');
+      try {
+        await conn.unsafe(record ? `${again};\n${record}` : again);
+      } catch (e2) {
+        throw attachSql(e2, again);
+      }
+      return { rows: null, sql: again };
+    }
+    return { rows: null, sql: ran };
+  }
+  let rows: number | null = null;
+  let xid: string | undefined;
+  const ran: string[] = [];
+  await conn.unsafe('begin');
+  try {
+    if (tracked) {
+      const [row] = await conn.unsafe(`select (pg_current_xact_id()::text::bigint % 4294967296)::text as xid`) as unknown as { xid: string }[];
+      xid = row.xid;
+    }
+    for (const s of statements) {
+      ran.push(s.text);
+      const result = await conn.unsafe(s.text);
+      if (s.rows) rows = (rows ?? 0) + (result.count ?? 0);
+    }
+    if (record) await conn.unsafe(record);
+    await conn.unsafe('commit');
+  } catch (e) {
+    await conn.unsafe('rollback').catch(() => {});
+    throw attachSql(e, ran.join(';\n--\n'), ran[ran.length - 1]);
+  }
+  return { rows, sql: ran.join(';\n'), xid };
+}
+
+export class NodeSqlError extends Error {
+  constructor(readonly cause: unknown, readonly sql: string, readonly statement?: string) {
+    super((cause as Error)?.message ?? String(cause));
+  }
+}
+
+function attachSql(e: unknown, sql: string, statement?: string): NodeSqlError {
+  return new NodeSqlError(e, sql, statement ?? sql);
+}

@@ -1,0 +1,63 @@
+import type { Node } from '../compile/compile.js';
+import { projectError, didYouMean } from '../errors.js';
+import { ident, literal } from '../sql/quote.js';
+
+const list = (v: unknown): string[] | undefined =>
+  v === undefined || v === null || v === '' || v === 'all' ? undefined
+    : Array.isArray(v) ? v.map(String) : String(v).split(',').map((s) => s.trim()).filter(Boolean);
+
+/**
+ * What the snapshot template needs beyond the common context: the tracked columns (default: every
+ * column of the model but the key, the event time and `_`-prefixed lineage), the validity columns, and
+ * whether the model carries a batch column that lets a run look only at keys with new events.
+ */
+export function snapshotContext(node: Node, modelColumns: string[], runId: number, runTime: string, fullRefresh: boolean,
+  exists: boolean) {
+  const c = node.config;
+  const uniqueKey = String(c.unique_key ?? '');
+  if (!uniqueKey || uniqueKey.includes(',')) {
+    throw projectError(`snapshot "${node.name}" (${node.path}) needs unique_key="<one column>" in its config`);
+  }
+  const updatedAt = c.updated_at ? String(c.updated_at) : undefined;
+  for (const col of [uniqueKey, ...(updatedAt ? [updatedAt] : [])]) {
+    if (!modelColumns.includes(col)) {
+      throw projectError(`snapshot "${node.name}" (${node.path}): its SELECT has no column "${col}"${didYouMean(col, modelColumns)}`);
+    }
+  }
+  const declared = list(c.check_cols);
+  for (const col of declared ?? []) {
+    if (!modelColumns.includes(col)) throw projectError(`snapshot "${node.name}": check_cols names "${col}", which its SELECT lacks${didYouMean(col, modelColumns)}`);
+  }
+  const payload = modelColumns.filter((col) => col !== uniqueKey && col !== updatedAt && !col.startsWith('_'));
+  const checkCols = declared ?? payload;
+  // columns not tracked are carried along: a version keeps the values of the event that opened it
+  const carried = payload.filter((col) => !checkCols.includes(col));
+  if (!checkCols.length) throw projectError(`snapshot "${node.name}" tracks no columns; list them in check_cols`);
+  const batchColumn = String(c.batch_column ?? '_batch_id');
+  const hardDeletes = String(c.hard_deletes ?? 'ignore');
+  if (!['ignore', 'invalidate', 'new_record'].includes(hardDeletes)) {
+    throw projectError(`snapshot "${node.name}": hard_deletes must be ignore, invalidate or new_record, not "${hardDeletes}"`);
+  }
+  const surrogate = String(c.surrogate_key ?? `${uniqueKey.replace(/_id$/, '')}_key`);
+  const tmp = (s: string) => `${node.name.slice(0, 30)}__${s}_${runId}`;
+  return {
+    unique_key: ident(uniqueKey),
+    updated_at: updatedAt ? ident(updatedAt) : undefined,
+    check_cols: checkCols.map(ident),
+    stored_cols: [...checkCols, ...carried].map(ident),
+    surrogate_key: ident(surrogate),
+    valid_from: ident(String(c.valid_from ?? 'effective_start_date')),
+    valid_to: ident(String(c.valid_to ?? 'effective_end_date')),
+    current_flag: ident(String(c.current_flag ?? 'is_current')),
+    unknown_member: c.unknown_member === true || c.unknown_member === 'true',
+    incremental_keys: exists && !fullRefresh && Boolean(updatedAt) && modelColumns.includes(batchColumn),
+    batch_column: ident(batchColumn),
+    hard_deletes_invalidate: hardDeletes !== 'ignore',
+    hard_deletes_new_record: hardDeletes === 'new_record',
+    run_time: `${literal(runTime)}::timestamp`,
+    events: tmp('events'),
+    affected: tmp('affected'),
+    versions: tmp('versions'),
+    changed: tmp('changed'),
+  };
+}
