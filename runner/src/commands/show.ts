@@ -6,6 +6,7 @@ import { connect } from '../db/connection.js';
 import { didYouMean, redact, usageError, UserError } from '../errors.js';
 import { prepare } from '../compile/prepare.js';
 import { relationOf } from '../compile/compile.js';
+import { statement } from '../sql/statements.js';
 
 const usage = 'usage: npm run show -- <model> [--limit N]';
 const numericTypes = new Set([20, 21, 23, 26, 700, 701, 790, 1700]);
@@ -27,7 +28,7 @@ export async function run(argv: string[], ctx: CommandContext): Promise<number> 
   if (!node) throw usageError(`no model named "${name}"${didYouMean(name, compiled.nodes.keys())}\n${usage}`);
   // a snapshot's SELECT gives its events; what a user wants to see is the history it keeps
   const source = node.config.materialized === 'snapshot' ? `select * from ${relationOf(node)}` : selectOf(compiledSql(node, compiled));
-  const query = `select * from (\n${source}\n) as ${'"show"'} limit ${limit}`;
+  const query = statement('show/preview', { sql: source, limit });
 
   const db = await connect({ projectDir: ctx.projectDir, databaseUrl: str(args, 'database-url'), logger: ctx.logger, max: 1 });
   let result;

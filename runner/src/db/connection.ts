@@ -3,6 +3,7 @@ import postgres from 'postgres';
 import { connectionError, redact } from '../errors.js';
 import { startEmbedded, type EmbeddedServer } from './embedded.js';
 import type { Logger } from '../log.js';
+import { statement } from '../sql/statements.js';
 import { interruption, sessionTracker, withDeadline, type Session } from './session.js';
 
 export type Sql = postgres.Sql<Record<string, never>>;
@@ -113,7 +114,7 @@ export async function connect(options: ConnectOptions): Promise<Database> {
   // never answers (a firewall dropping packets, a server that accepts and hangs) would keep the command
   // waiting forever, so the first query gets a deadline of its own
   try {
-    await withDeadline(sql`select 1`, connectTimeoutS * 1000 + 500, 'CONNECT_TIMEOUT', 'no answer');
+    await withDeadline(sql.unsafe(statement('db/ping')), connectTimeoutS * 1000 + 500, 'CONNECT_TIMEOUT', 'no answer');
   } catch (e) {
     await close(true);
     throw connectionError(explain(e as NodeJS.ErrnoException & { code?: string }, display), e);

@@ -1,6 +1,7 @@
 import { UserError } from '../errors.js';
 import type { Sql } from './connection.js';
 import type { Session } from './session.js';
+import { statement } from '../sql/statements.js';
 
 /** One key for the whole database: two runs never interleave, whatever they select. */
 const LOCK_KEY = 7_246_315_001;
@@ -24,7 +25,7 @@ export async function acquireRunLock(reserve: () => Promise<Session>, timeoutMs:
   const deadline = Date.now() + timeoutMs;
   let told = false;
   for (;;) {
-    const [{ ok }] = await conn`select pg_try_advisory_lock(${LOCK_KEY}) as ok`;
+    const [{ ok }] = await conn.unsafe(statement('lock/take'), [LOCK_KEY]);
     if (ok) break;
     const holder = await describeHolder(conn as unknown as Sql);
     if (Date.now() >= deadline) {
@@ -45,25 +46,16 @@ export async function acquireRunLock(reserve: () => Promise<Session>, timeoutMs:
     },
     async release() {
       // a lost connection took the lock with it
-      if (session.alive) await conn`select pg_advisory_unlock(${LOCK_KEY})`.catch(() => {});
+      if (session.alive) await conn.unsafe(statement('lock/release'), [LOCK_KEY]).catch(() => {});
       session.release();
     },
   };
 }
 
 async function describeHolder(sql: Sql): Promise<string> {
-  const [holder] = await sql`
-    select a.pid, a.application_name, a.backend_start
-    from pg_locks l join pg_stat_activity a on a.pid = l.pid
-    where l.locktype = 'advisory' and l.granted
-      -- advisory locks are per database: the same key held in another database is someone else's
-      and l.database = (select oid from pg_database where datname = current_database())
-      and l.objid = ${LOCK_KEY % 2 ** 32} and l.classid = ${Math.floor(LOCK_KEY / 2 ** 32)}
-    limit 1`;
+  const [holder] = await sql.unsafe(statement('lock/holder'), [LOCK_KEY % 2 ** 32, Math.floor(LOCK_KEY / 2 ** 32)]);
   if (!holder) return 'a run that just finished';
-  const [run] = await sql`
-    select run_id, command, started_at from meta.runs where pid = ${holder.pid} and status = 'running'
-    order by run_id desc limit 1`.catch(() => []);
+  const [run] = await sql.unsafe(statement('lock/holder-run'), [holder.pid]).catch(() => []);
   return run
     ? `run ${run.run_id} (${run.command}, started ${new Date(run.started_at).toISOString()}, backend pid ${holder.pid})`
     : `backend pid ${holder.pid} (${holder.application_name || 'unknown application'})`;

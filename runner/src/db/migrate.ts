@@ -3,6 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { projectError, redact } from '../errors.js';
 import type { Sql } from './connection.js';
+import { statement } from '../sql/statements.js';
 
 /**
  * Applies the project's `migrations/` with @databases/pg-migrations (its bookkeeping lives in `meta`).
@@ -16,8 +17,7 @@ export async function applyProjectMigrations(sql: Sql, url: string, dir: string 
   const hash = createHash('sha256');
   for (const f of files) hash.update(f).update('\0').update(readFileSync(join(dir, f))).update('\0');
   const digest = hash.digest('hex');
-  await sql`create table if not exists meta.migrations_digest (dir text primary key, digest text not null, applied_at timestamptz not null default now())`;
-  const [known] = await sql`select digest from meta.migrations_digest where dir = ${dir}`;
+  const [known] = await sql.unsafe(statement('meta/migrations-digest'), [dir]);
   if (known?.digest === digest) return 0;
 
   const mod = await import('@databases/pg-migrations') as unknown as {
@@ -38,7 +38,6 @@ export async function applyProjectMigrations(sql: Sql, url: string, dir: string 
   } finally {
     await connection.dispose();
   }
-  await sql`insert into meta.migrations_digest (dir, digest) values (${dir}, ${digest})
-            on conflict (dir) do update set digest = excluded.digest, applied_at = now()`;
+  await sql.unsafe(statement('meta/record-migrations-digest'), [dir, digest]);
   return files.length;
 }

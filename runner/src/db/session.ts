@@ -1,5 +1,6 @@
 import type postgres from 'postgres';
 import { UserError } from '../errors.js';
+import { statement } from '../sql/statements.js';
 
 /** A connection of the pool reserved for one use: the run lock, or one thread's transactions. */
 export interface Session {
@@ -28,7 +29,8 @@ export class ConnectionLost extends UserError {
   }
 }
 
-const MARKER = 'select 1 as sadp_session_';
+const marker = (id: string) => statement('db/session-marker', { id });
+let markerPrefix: string | undefined;
 
 /** `e` as a lost connection, if that is what it is. */
 export function lostConnection(e: unknown, display: string): ConnectionLost | undefined {
@@ -78,7 +80,8 @@ export function sessionTracker(display: string) {
     anyLost: () => dead.size > 0,
     /** Pass as the driver's `debug` option: maps the marker query of `reserve` to its connection id. */
     debug(connection: number, query: string) {
-      if (query.startsWith(MARKER)) pending.set(query.slice(MARKER.length), connection);
+      markerPrefix ??= marker('');
+      if (query.startsWith(markerPrefix)) pending.set(query.slice(markerPrefix.length), connection);
     },
     /** Pass as the driver's `onclose` option. */
     onclose(connection: number) {
@@ -86,10 +89,10 @@ export function sessionTracker(display: string) {
     },
     async reserve(sql: postgres.Sql<Record<string, never>>): Promise<Session> {
       const reserved = await sql.reserve();
-      const marker = String(++next);
-      await reserved.unsafe(MARKER + marker);
-      const id = pending.get(marker);
-      pending.delete(marker);
+      const tag = String(++next);
+      await reserved.unsafe(marker(tag));
+      const id = pending.get(tag);
+      pending.delete(tag);
       const seen = id === undefined ? 0 : closes.get(id) ?? 0;
       let lost: string | undefined;
       const isAlive = () => !lost && (id === undefined || (closes.get(id) ?? 0) === seen);

@@ -8,7 +8,9 @@ import { inputError } from '../errors.js';
 import { sha256File } from '../files/hash.js';
 import { byteOrder } from './landing.js';
 import type { Logger } from '../log.js';
-import { ident, qualified } from '../sql/quote.js';
+import { ensureMeta } from '../db/meta.js';
+import { qualified } from '../sql/quote.js';
+import { statement } from '../sql/statements.js';
 
 export interface SeedsOptions {
   sql: Sql;
@@ -28,15 +30,6 @@ export interface SeedResult {
 
 type Tx = postgres.TransactionSql<Record<string, never>>;
 
-const seedsDdl = `
-create schema if not exists meta;
-create table if not exists meta.seeds (
-  name      text primary key,
-  sha256    text not null,
-  rows      bigint,
-  loaded_at timestamptz not null default now()
-)`;
-
 /**
  * Loads every `seeds/<name>.csv` into a table of text columns named by its header, only when the file
  * changed (by sha256) or the table is missing. The new table is built under a temporary name and swapped
@@ -49,7 +42,7 @@ export async function loadSeeds(opts: SeedsOptions): Promise<SeedResult[]> {
   if (!fs.existsSync(opts.seedsDir)) return [];
   const files = fs.readdirSync(opts.seedsDir).filter((f) => f.toLowerCase().endsWith('.csv')).sort(byteOrder);
   if (files.length === 0) return [];
-  await sql.unsafe(seedsDdl);
+  await ensureMeta(sql);
   const results: SeedResult[] = [];
   for (const file of files) {
     const started = performance.now();
@@ -60,10 +53,7 @@ export async function loadSeeds(opts: SeedsOptions): Promise<SeedResult[]> {
       throw inputError(`seed file "seeds/${file}" has an empty column name in its header; name every column`);
     }
     const sha = await sha256File(full, `seeds/${file}`);
-    const [state] = await sql`select
-        (select sha256 from meta.seeds where name = ${name}) as sha256,
-        (select rows::text from meta.seeds where name = ${name}) as rows,
-        to_regclass(${qualified(schema, name)}) is not null as exists`;
+    const [state] = await sql.unsafe(statement('seeds/state'), [name, qualified(schema, name)]);
     if (state.sha256 === sha && state.exists) {
       results.push({ name, rows: Number(state.rows), loaded: false });
       logger.event({ event: 'seed', node: name, status: 'skipped', rows: Number(state.rows) });
@@ -81,11 +71,9 @@ async function replace(tx: Tx, schema: string, name: string, file: string,
   const target = qualified(schema, name);
   const tempName = `_sadp_new_${name}`.slice(0, 63);
   const temp = qualified(schema, tempName);
-  const columns = header.names.map(ident).join(', ');
-  await tx.unsafe(`create schema if not exists ${ident(schema)}; drop table if exists ${temp};
-    create table ${temp} (${header.names.map((n) => `${ident(n)} text`).join(', ')})`);
+  await tx.unsafe(statement('seeds/new-table', { schema, temp, columns: header.names }));
   try {
-    await copyIn(tx, `copy ${temp} (${columns}) from stdin with (format csv)`,
+    await copyIn(tx, statement('seeds/copy', { temp, columns: header.names }),
       fs.createReadStream(file, { start: header.bytes, highWaterMark: 1 << 20 }));
   } catch (e) {
     if (!(e instanceof postgres.PostgresError)) throw e;
@@ -94,25 +82,16 @@ async function replace(tx: Tx, schema: string, name: string, file: string,
     throw inputError(`seed file "seeds/${path.basename(file)}" could not be loaded: ${e.message}` +
       `${where ? ` (${where.split('\n')[0]})` : ''}; fix the file`);
   }
-  const [{ rows }] = await tx.unsafe(`select count(*)::text as rows from ${temp}`);
-  const [{ exists, dependents, same }] = await tx`select
-      to_regclass(${target}) is not null as exists,
-      (select count(*) from pg_depend d join pg_rewrite r on r.oid = d.objid
-        where d.refobjid = to_regclass(${target}) and r.ev_class <> d.refobjid)::int as dependents,
-      (select array_agg(attname::text order by attnum) from pg_attribute
-        where attrelid = to_regclass(${target}) and attnum > 0 and not attisdropped) = ${header.names}::text[] as same`;
-  if (!exists) {
-    await tx.unsafe(`alter table ${temp} rename to ${ident(name)}`);
-  } else if (dependents === 0) {
-    await tx.unsafe(`drop table ${target}; alter table ${temp} rename to ${ident(name)}`);
+  const [{ rows }] = await tx.unsafe(statement('seeds/count', { temp }));
+  const [{ exists, dependents, same }] = await tx.unsafe(statement('seeds/target'), [target, header.names]);
+  if (!exists || dependents === 0) {
+    await tx.unsafe(statement('seeds/swap', { drop: exists, target, temp, name }));
   } else if (same) {
-    // views depend on the table: refill it in place so they keep working
-    await tx.unsafe(`truncate ${target}; insert into ${target} select * from ${temp}; drop table ${temp}`);
+    await tx.unsafe(statement('seeds/refill', { target, temp }));
   } else {
     throw inputError(`seed "${name}" changed its columns, but views depend on ${schema}.${name}; ` +
       `drop or change those views first (no table is dropped with CASCADE)`);
   }
-  await tx`insert into meta.seeds (name, sha256, rows) values (${name}, ${sha}, ${rows})
-    on conflict (name) do update set sha256 = excluded.sha256, rows = excluded.rows, loaded_at = now()`;
+  await tx.unsafe(statement('seeds/record'), [name, sha, rows]);
   return Number(rows);
 }

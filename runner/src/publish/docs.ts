@@ -3,7 +3,7 @@ import { basename, join } from 'node:path';
 import { compiledSql } from '../compile/compile.js';
 import { manifestOf, writeCompiled } from './manifest.js';
 import { targetDir, writeFile } from '../files/write.js';
-import { connect } from '../db/connection.js';
+import { statement } from '../sql/statements.js';
 import { buildTests } from '../run/data-tests.js';
 import { redact } from '../errors.js';
 import type { Logger } from '../log.js';
@@ -136,12 +136,10 @@ async function readTypes(url: string, opts: DocsOptions, schemas: string[]): Pro
   const out = new Map<string, [string, string][]>();
   let db;
   try {
+    // database code loads only for docs with a database
+    const { connect } = await import('../db/connection.js');
     db = await connect({ projectDir: opts.projectDir, databaseUrl: url, logger: opts.logger, max: 1 });
-    const rows = await db.sql`
-      select table_schema, table_name, column_name, data_type, udt_name, character_maximum_length as len,
-        numeric_precision, numeric_scale
-      from information_schema.columns where table_schema = any(${schemas})
-      order by table_schema, table_name, ordinal_position`;
+    const rows = await db.sql.unsafe(statement('docs/column-types'), [schemas]);
     for (const r of rows) {
       const key = `${r.table_schema}.${r.table_name}`;
       out.set(key, [...(out.get(key) ?? []), [r.column_name, typeName(r)]]);

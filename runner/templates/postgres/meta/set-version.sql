@@ -1,0 +1,1 @@
+comment on schema meta is {{literal version}}

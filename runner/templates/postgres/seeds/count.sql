@@ -1,0 +1,1 @@
+select count(*)::text as rows from {{temp}}
