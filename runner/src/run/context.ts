@@ -1,6 +1,12 @@
+import type { CompiledProject } from '../compile/compile.js';
+import type { Graph } from '../dag/graph.js';
 import type { Database } from '../db/connection.js';
+import type { RunLock } from '../db/lock.js';
 import type { Logger } from '../log.js';
+import type { Project } from '../project/project.js';
+import type { LineageEmitter } from '../publish/openlineage.js';
 
+/** What a locked run (`build-models`, `snapshot`, `ingest`) is asked to do. */
 export interface RunOptions {
   projectDir: string;
   command: 'build-models' | 'snapshot' | 'ingest' | 'run';
@@ -50,4 +56,37 @@ export interface RunSummary {
   started_at: string;
   finished_at: string;
   ms: number;
+}
+
+/** What a node saw when it last succeeded: the run, and the highest batch landed by then (0 when never). */
+export interface Watermark {
+  run_id: number;
+  batch_id: number;
+}
+
+/** What this run's builds leave for its data tests. */
+export interface Written {
+  /** Incremental and snapshot nodes merged (not rebuilt) in this run: the xid of their transaction. */
+  xids: Map<string, string>;
+  /** Each watermarked node's last success before this run. */
+  previous: Map<string, Watermark>;
+}
+
+/** One run, as the steps after the lock see it: what was asked, what it runs on, what it has done so far. */
+export interface RunContext {
+  opts: RunOptions;
+  logger: Logger;
+  db: Database;
+  project: Project;
+  compiled: CompiledProject;
+  graph: Graph;
+  /** The selected nodes, in DAG order. */
+  planned: string[];
+  runId: number;
+  threads: number;
+  lock: RunLock;
+  lineage: LineageEmitter;
+  /** Every node's and test's outcome so far. */
+  results: NodeResult[];
+  written: Written;
 }

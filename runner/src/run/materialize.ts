@@ -3,6 +3,7 @@ import { nodeKey } from '../db/catalog.js';
 import type { Node } from '../compile/compile.js';
 import { relationOf } from '../compile/compile.js';
 import { ident, literal } from '../sql/quote.js';
+import { statement } from '../sql/statements.js';
 import { splitStatements, type TemplateSet } from '../sql/templates.js';
 
 export interface NodeOutcome {
@@ -100,14 +101,9 @@ export async function materialize(conn: Conn, node: Node, sql: string, ctx: Node
   const watermarked = node.config.materialized === 'incremental' || node.config.materialized === 'snapshot';
   const stored = recordsKeyRemovals(node.config.materialized);
   const records = [];
-  if (watermarked) {
-    records.push(`insert into meta.node_state (node, run_id) values (${literal(node.name)}, ${ctx.runId})
-    on conflict (node) do update set run_id = excluded.run_id, updated_at = now()`);
-  }
+  if (watermarked) records.push(statement('run/record-node-state', { node: node.name, run_id: ctx.runId }));
   if (stored && !ctx.watched?.get(node.name)?.length) {
-    // a build no relationships test watched: nobody knows what it removed (see key_removals.sql)
-    records.push(`insert into meta.key_removals (node, run_id, field, removed) values (${literal(node.name)}, ${ctx.runId}, '', null)
-    on conflict do nothing`);
+    records.push(statement('run/record-unknown-removals', { node: node.name, run_id: ctx.runId }));
   }
   const record = records.join(';\n');
   // the rows this node writes carry this transaction's id: the run's tests may check just those
@@ -143,7 +139,7 @@ export async function materialize(conn: Conn, node: Node, sql: string, ctx: Node
   await conn.unsafe('begin');
   try {
     if (tracked) {
-      const [row] = await conn.unsafe(`select (pg_current_xact_id()::text::bigint % 4294967296)::text as xid`) as unknown as { xid: string }[];
+      const [row] = await conn.unsafe(statement('run/current-xid')) as unknown as { xid: string }[];
       xid = row.xid;
     }
     for (const s of statements) {

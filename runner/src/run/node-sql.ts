@@ -1,0 +1,53 @@
+import { renderModel, resolveSql, type CompiledProject, type Node } from '../compile/compile.js';
+import type { Relation } from '../db/catalog.js';
+import type { Watermark } from './context.js';
+
+/**
+ * The SQL a node runs in this run: rendered again when its text depends on the run (an incremental
+ * branch, the previous watermark, the run id, or the safe per-row parsing after a failed cast), else its
+ * compiled rendering; refs resolved, ephemeral models inlined with the same context.
+ */
+export function sqlForRun(node: Node, compiled: CompiledProject, existing: Relation | undefined, prev: Watermark,
+  run: { runId: number; fullRefresh: boolean; safe: boolean }): string {
+  const incremental = ['incremental', 'snapshot'].includes(node.config.materialized) && existing?.kind === 'table' && !run.fullRefresh;
+  const ctx = { is_incremental: incremental, prev, run_id: run.runId, full_refresh: Boolean(run.fullRefresh), vars: {}, safe: run.safe };
+  const needsRender = run.safe || incremental || node.file.text.includes('prev') || node.file.text.includes('run_id');
+  const rendered = needsRender ? renderModel(compiled.hb, node.file, ctx, compiled.templates).rendered : node.rendered;
+  // ephemeral models inlined here see the same context
+  const renderOf = (n: Node) => (run.safe ? renderModel(compiled.hb, n.file, ctx, compiled.templates).rendered : n.rendered);
+  return resolveSql(rendered, node, compiled.nodes, compiled.sources, renderOf);
+}
+
+/**
+ * What a node reads and writes, for lineage: the relations of its refs (through ephemeral models to
+ * what they read) and its sources; its own relation.
+ */
+export function lineageOf(node: Node, compiled: CompiledProject) {
+  const sourceName = (key: string) => {
+    const src = compiled.sources.get(key)!;
+    return `${src.schema}.${src.name}`;
+  };
+  return {
+    name: node.name,
+    inputs: [...new Set([...inputsOf(node, compiled), ...node.sources.map(sourceName)])],
+    output: `${node.config.schema}.${(node.config.alias as string) ?? node.name}`,
+  };
+}
+
+/** The relations a node reads through its refs, looking through ephemeral models to what they read. */
+function inputsOf(node: Node, compiled: CompiledProject, seen = new Set<string>()): string[] {
+  const out: string[] = [];
+  for (const ref of node.refs) {
+    if (seen.has(ref)) continue;
+    seen.add(ref);
+    const parent = compiled.nodes.get(ref)!;
+    if (parent.config.materialized === 'ephemeral') {
+      out.push(...inputsOf(parent, compiled, seen));
+      for (const k of parent.sources) {
+        const src = compiled.sources.get(k)!;
+        out.push(`${src.schema}.${src.name}`);
+      }
+    } else out.push(`${parent.config.schema}.${(parent.config.alias as string) ?? parent.name}`);
+  }
+  return out;
+}

@@ -1,0 +1,3 @@
+{{#each schemas}}
+create schema if not exists {{ident this}};
+{{/each}}

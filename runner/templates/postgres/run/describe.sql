@@ -1,0 +1,4 @@
+{{!-- the columns of a model's SELECT, without running it --}}
+select * from (
+{{sql}}
+) as described limit 0
