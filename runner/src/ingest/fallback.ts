@@ -5,7 +5,8 @@ import { parse } from 'csv-parse';
 import postgres from 'postgres';
 import { copyIn } from './copy-in.js';
 import { inputError } from '../errors.js';
-import type { FilePlan, FinishFn, Tx } from './ingest.js';
+import type { FinishFn, Tx } from './load.js';
+import type { FilePlan } from './plan.js';
 import { RejectBuffer } from './rejects.js';
 
 interface Helpers {
@@ -78,7 +79,7 @@ export async function fallbackLoad(tx: Tx, plan: FilePlan, runId: number, h: Hel
     });
     await copyIn(tx, await h.copy('text', batchId), source, hasher, parser, toText);
     const counts = { rows, rejected: rejects.count };
-    await h.finish(tx, plan, batchId, hash.digest('hex'), counts, rejects, runId);
+    await h.finish(tx, plan, { batchId, sha256: hash.digest('hex'), counts, rejects, runId });
     return counts;
   } catch (e) {
     if (e instanceof postgres.PostgresError) {

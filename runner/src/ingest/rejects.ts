@@ -4,20 +4,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { copyIn } from './copy-in.js';
 import type { Sql } from '../db/connection.js';
-
-/** DDL of the quarantine every layer writes its bad records to. */
-export const rejectedRowsDdl = `
-create schema if not exists staging;
-create table if not exists staging.rejected_rows (
-  source      text not null,
-  file        text not null,
-  line        bigint,
-  reason      text not null,
-  stage       text not null default 'ingest',
-  batch_id    bigint,
-  record      text,
-  rejected_at timestamptz not null default now()
-);`;
+import { statement } from '../sql/statements.js';
 
 const csvField = (s: string) => `"${s.replace(/"/g, '""')}"`;
 const MEMORY_LIMIT = 10_000;
@@ -71,8 +58,7 @@ export class RejectBuffer {
       yield Buffer.from(memory.join(''));
     }
     try {
-      await copyIn(sql, `copy staging.rejected_rows (source, file, line, reason, stage, batch_id, record)
-        from stdin with (format csv)`, Readable.from(rows()));
+      await copyIn(sql, statement('ingest/copy-rejects'), Readable.from(rows()));
     } finally {
       this.dispose();
     }

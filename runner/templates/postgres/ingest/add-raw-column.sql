@@ -1,0 +1,1 @@
+alter table {{relation}} add column if not exists {{ident column}} text

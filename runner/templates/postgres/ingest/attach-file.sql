@@ -1,0 +1,1 @@
+alter table {{relation}} attach partition {{part}} for values in ({{batch_id}})

@@ -1,0 +1,1 @@
+drop table if exists {{#each tables}}{{this}}{{#unless @last}}, {{/unless}}{{/each}}

@@ -1,0 +1,1 @@
+select to_regclass('meta.ingested_files') is not null as exists
