@@ -39,6 +39,8 @@ export interface Project {
   props: Map<string, ModelProps>;
   migrationsDir?: string;
   seedsDir?: string;
+  /** `analyses/<name>.sql`: queries that read the models through refs, compiled but never built. */
+  analyses: ModelFile[];
   /** `seeds/<name>.csv`, loaded into `seeds.<name>` and read as `{{source "seeds" "<name>"}}`. */
   seeds: SourceTable[];
   warnings: string[];
@@ -192,6 +194,12 @@ export function loadProject(dir: string): Project {
   for (const name of props.keys()) {
     if (!seen.has(name)) warnings.push(`properties for "${name}" (in ${props.get(name)!.file}) match no model file`);
   }
+  const analysesDir = join(dir, 'analyses');
+  const analyses: ModelFile[] = existsSync(analysesDir)
+    ? walk(analysesDir).filter((f) => f.endsWith('.sql')).map((f) => ({
+        name: basename(f, '.sql'), path: toPosix(relative(dir, f)), text: readFileSync(f, 'utf8'), defaults: {}, isTest: false,
+      }))
+    : [];
   const migrationsDir = join(dir, 'migrations');
   const seedsDir = join(dir, 'seeds');
   const seeds: SourceTable[] = existsSync(seedsDir)
@@ -206,6 +214,7 @@ export function loadProject(dir: string): Project {
     models,
     seeds,
     macros,
+    analyses,
     sources,
     props,
     migrationsDir: existsSync(migrationsDir) ? migrationsDir : undefined,
