@@ -137,13 +137,13 @@ const flagLines = (flags: Record<string, Flag>) => {
 export function helpOf(command: string): string {
   const c = commandTable[command];
   const own = Object.keys(c.flags).length ? `flags:\n${flagLines(c.flags)}\n\n` : '';
-  return `usage: npm run ${command} -- ${c.usage ? `${c.usage} ` : ''}[flags]\n\n${c.summary}\n\n${own}common flags:\n${flagLines(common)}`;
+  return `usage: npm run ${command} -- ${c.usage ? `${c.usage} ` : ''}[flags]\n   or: npx sadp ${command} ${c.usage ? `${c.usage} ` : ''}[flags]\n\n${c.summary}\n\n${own}common flags:\n${flagLines(common)}`;
 }
 
 /** `npm run help`: every command, one line each. */
 export function overview(): string {
   const width = Math.max(...Object.keys(commandTable).map((n) => n.length));
-  return `usage: npm run <command> -- [flags]   (npm run <command> -- --help for its flags)\n\ncommands:\n` +
+  return `usage: npm run <command> -- [flags]   (npm run <command> -- --help for its flags)\n   or: npx sadp <command> [flags]\n\ncommands:\n` +
     Object.entries(commandTable).map(([n, c]) => `  ${n.padEnd(width)}  ${c.summary}`).join('\n') +
     `\n\ncommon flags:\n${flagLines(common)}`;
 }
