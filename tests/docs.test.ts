@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildDocs, orderLayers } from '../runner/src/publish/docs.js';
+import { buildDocs } from '../runner/src/publish/docs.js';
+import { orderLayers } from '../runner/src/publish/docs-svg.js';
 import { collectingLogger } from '../runner/src/log.js';
 import { makeProject } from './support.js';
 

@@ -4,9 +4,12 @@ import { connectionError, redact } from '../errors.js';
 import { startEmbedded, type EmbeddedServer } from './embedded.js';
 import type { Logger } from '../log.js';
 import { statement } from '../sql/statements.js';
-import { interruption, sessionTracker, withDeadline, type Session } from './session.js';
+import { interruption, withDeadline } from './loss.js';
+import { sessionTracker, type Session } from './session.js';
 
 export type Sql = postgres.Sql<Record<string, never>>;
+/** A transaction's connection (`sql.begin`). */
+export type Tx = postgres.TransactionSql<Record<string, never>>;
 
 export interface Database {
   sql: Sql;
@@ -87,14 +90,14 @@ export async function connect(options: ConnectOptions): Promise<Database> {
   const sessions = sessionTracker(display);
   const client = (max: number, tracked: boolean) => postgres(url, {
     max,
-    // TCP_NODELAY, as libpq sets it: without it every COPY end and the query after it wait ~40 ms (Nagle)
+    // TCP_NODELAY, as libpq sets it: without it every COPY end and the query after it wait for Nagle's delay
     ...(tcp ? { socket: () => net.connect({ host: parsed.hostname, port: Number(parsed.port || 5432), noDelay: true }) } : {}),
     onnotice: () => {},
     ...(tracked ? { debug: sessions.debug, onclose: sessions.onclose } : {}),
     connect_timeout: connectTimeoutS,
     idle_timeout: 0,
     // random_page_cost 1.1 as for SSDs and cached data: with the default 4.0 a merge of 20k rows into a
-    // 1M-row table hashes the whole table (0.56 s) instead of probing its key index (0.13 s)
+    // 1M-row table hashes the whole table instead of probing its key index
     connection: { application_name: 'sadp-runner', TimeZone: 'UTC', DateStyle: 'ISO', work_mem: '128MB', random_page_cost: '1.1' },
     types: {
       // int8 comes back as a string by default; ids and counts here fit in a double

@@ -5,15 +5,15 @@ import { parse } from 'csv-parse';
 import postgres from 'postgres';
 import { copyIn } from './copy-in.js';
 import { inputError } from '../errors.js';
-import type { FinishFn, Tx } from './load.js';
+import type { Tx } from '../db/connection.js';
 import type { FilePlan } from './plan.js';
+import { finish } from './record.js';
 import { RejectBuffer } from './rejects.js';
+import { nextBatchId } from './tables.js';
 
 interface Helpers {
   /** The COPY statement for the file's batch (creating its partition where the raw table is partitioned). */
   copy: (format: 'csv' | 'text', batchId: number) => Promise<string>;
-  nextBatchId: (tx: Tx) => Promise<number>;
-  finish: FinishFn;
 }
 
 /** COPY text format escaping of one value. */
@@ -30,7 +30,7 @@ function escapeText(value: string): string {
 export async function fallbackLoad(tx: Tx, plan: FilePlan, runId: number, h: Helpers):
   Promise<{ rows: number; rejected: number }> {
   const { file, header, columns } = plan;
-  const batchId = await h.nextBatchId(tx);
+  const batchId = await nextBatchId(tx);
   const rejects = new RejectBuffer(file.table.name, file.relPath, batchId);
   const hash = createHash('sha256');
   const lineage = `\t${escapeText(file.relPath)}\t`;
@@ -79,7 +79,7 @@ export async function fallbackLoad(tx: Tx, plan: FilePlan, runId: number, h: Hel
     });
     await copyIn(tx, await h.copy('text', batchId), source, hasher, parser, toText);
     const counts = { rows, rejected: rejects.count };
-    await h.finish(tx, plan, { batchId, sha256: hash.digest('hex'), counts, rejects, runId });
+    await finish(tx, plan, { batchId, sha256: hash.digest('hex'), counts, rejects, runId });
     return counts;
   } catch (e) {
     if (e instanceof postgres.PostgresError) {

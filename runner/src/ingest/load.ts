@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import postgres from 'postgres';
-import type { Sql } from '../db/connection.js';
-import { isConnectionLoss } from '../db/session.js';
+import type { Sql, Tx } from '../db/connection.js';
+import { isConnectionLoss } from '../db/loss.js';
 import { UserError } from '../errors.js';
 import { hashRange } from '../files/hash.js';
 import type { Logger } from '../log.js';
@@ -12,11 +12,10 @@ import { copyIn } from './copy-in.js';
 import { CopyScanner, type CopyScannerOptions } from './csv-scan.js';
 import { attachPartDdl, batchSchema, dropUnattached, filePartitionDdl, partName, partTableDdl } from './partitions.js';
 import type { FilePlan } from './plan.js';
+import { finish } from './record.js';
 import { RejectBuffer } from './rejects.js';
 import { linesOf, partsOf, splitFile, type Part, type PartOptions } from './split.js';
 import { nextBatchId } from './tables.js';
-
-export type Tx = postgres.TransactionSql<Record<string, never>>;
 
 /** What loading one file came to. */
 export interface IngestedFile {
@@ -99,8 +98,6 @@ export async function loadFile(sql: Sql, plan: FilePlan, runId: number, logger: 
         await tx.unsafe(filePartitionDdl(table, part, { file: file.relPath, batchId }));
         return copyStatement(part, kept, format, true);
       },
-      nextBatchId,
-      finish,
     }));
   }
   const ms = Math.round(performance.now() - started);
@@ -206,24 +203,6 @@ async function loadPartitioned(load: FileLoad, options: PartOptions) {
   await finish(tx, plan, { batchId, sha256: hash.digest('hex'), counts, rejects: load.rejects, runId: load.runId });
   return counts;
 }
-
-/** What a loaded file's record says. */
-export interface Landed {
-  batchId: number;
-  sha256: string;
-  counts: { rows: number; rejected: number };
-  rejects: RejectBuffer;
-  runId: number;
-}
-
-/** After the COPY: write the rejects and the file's record. */
-async function finish(tx: Tx, plan: FilePlan, landed: Landed): Promise<void> {
-  await landed.rejects.write(tx as unknown as Sql);
-  await tx.unsafe(statement('ingest/record-file'), [landed.batchId, plan.file.table.name, plan.file.relPath, landed.sha256,
-    plan.bytes, landed.counts.rows, landed.counts.rejected, landed.runId || null, plan.mtimeNs ?? null]);
-}
-
-export type FinishFn = typeof finish;
 
 function copyStatement(target: string, kept: string[], format: 'csv' | 'text', lineage: boolean): string {
   return statement('ingest/copy', { target, csv: format === 'csv', kept,

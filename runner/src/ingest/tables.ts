@@ -1,11 +1,8 @@
-import type postgres from 'postgres';
-import type { Sql } from '../db/connection.js';
+import type { Sql, Tx } from '../db/connection.js';
 import type { SourceTable } from '../project/sources.js';
 import { qualified } from '../sql/quote.js';
 import { statement } from '../sql/statements.js';
 import { batchSchema } from './partitions.js';
-
-type Tx = postgres.TransactionSql<Record<string, never>>;
 
 /**
  * Creates each raw table from its declared columns (partitioned by `_batch_id`, see raw-table.sql) and

@@ -156,8 +156,8 @@ export function loadProject(dir: string): Project {
 
   const models: ModelFile[] = [];
   const seen = new Map<string, string>();
-  // a model's path relative to the project and its folders below models/, by string operations (path's
-  // functions cost ~15 µs a file); the defaults of a folder are worked out once
+  // a model's path relative to the project and its folders below models/, by string operations (cheaper
+  // than path's functions on thousands of files); the defaults of a folder are worked out once
   const prefix = toPosix(modelsDir).length + 1;
   const defaultsOf = new Map<string, Record<string, unknown>>();
   for (const file of files.filter((f) => f.endsWith('.sql'))) {

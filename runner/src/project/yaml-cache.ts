@@ -6,7 +6,7 @@ import { writeFileWhole } from '../files/write.js';
 
 /**
  * The project's YAML files as parsed by the last command, kept in `target/.yaml-cache.json` by content:
- * loading js-yaml and parsing (~25 ms of every command's start) is paid again only for a file that
+ * loading js-yaml and parsing (a noticeable share of every command's start) is paid again only for a file that
  * changed. A document is kept only when JSON gives it back exactly (YAML's timestamps, sets or binary
  * would come back as something else): such a file is parsed every time.
  */

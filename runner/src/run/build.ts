@@ -3,7 +3,8 @@ import type { Node } from '../compile/compile.js';
 import { collapseGraph, type Graph } from '../dag/graph.js';
 import { nodeKey, readCatalog, type Catalog, type Relation } from '../db/catalog.js';
 import type { Database } from '../db/connection.js';
-import { ConnectionLost, lostConnection, type Session } from '../db/session.js';
+import { ConnectionLost, lostConnection } from '../db/loss.js';
+import type { Session } from '../db/session.js';
 import { targetDir, writeChangedFiles } from '../files/write.js';
 import { statement } from '../sql/statements.js';
 import { loadTemplates } from '../sql/templates.js';
@@ -145,7 +146,7 @@ async function materializeNode(b: Build, node: Node, conn: Session['sql'], exist
   if (node.config.materialized === 'snapshot') {
     const described = await conn.unsafe(statement('run/describe', { sql: sql.replace(/;\s*$/, '') }));
     const columns = (described as unknown as { columns: { name: string }[] }).columns.map((c) => c.name);
-    extra = { ...extra, ...snapshotContext(node, columns, runId, b.runTime, fullRefresh, Boolean(existing)) };
+    extra = { ...extra, ...snapshotContext(node, columns, { runId, runTime: b.runTime, fullRefresh, exists: Boolean(existing) }) };
   }
   try {
     return await materialize(conn as never, node, sql, b.nodeRun, extra);

@@ -1,5 +1,5 @@
 import type { Database } from '../db/connection.js';
-import { interruption, isConnectionLoss, withDeadline } from '../db/session.js';
+import { interruption, isConnectionLoss, withDeadline } from '../db/loss.js';
 import { statement } from '../sql/statements.js';
 import type { NodeResult, RunContext, RunOptions, Watermark } from './context.js';
 

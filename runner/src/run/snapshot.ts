@@ -11,8 +11,9 @@ const list = (v: unknown): string[] | undefined =>
  * column of the model but the key, the event time and `_`-prefixed lineage), the validity columns, and
  * whether the model carries a batch column that lets a run look only at keys with new events.
  */
-export function snapshotContext(node: Node, modelColumns: string[], runId: number, runTime: string, fullRefresh: boolean,
-  exists: boolean) {
+export function snapshotContext(node: Node, modelColumns: string[],
+  run: { runId: number; runTime: string; fullRefresh: boolean; exists: boolean }) {
+  const { runId, runTime, fullRefresh, exists } = run;
   const c = node.config;
   const uniqueKey = String(c.unique_key ?? '');
   if (!uniqueKey || uniqueKey.includes(',')) {
