@@ -161,7 +161,8 @@ describe('data tests that check only the rows a run wrote', function () {
     // the query a failure shows checks every row: run as given, it lists the three orphans
     const message = more.tests.get('relationships_orders_customer_id')!.message!;
     expect(message).to.include('checked: the rows this run wrote and the values that failed last time');
-    const query = message.split('; to see them: ')[1];
+    const command = /; to see them: npm run sql -- '(.*)'$/s.exec(message)![1];
+    const query = command.replace(/'\\''/g, "'");
     expect(query).to.not.include('xmin');
     expect(await db.sql.unsafe(query)).to.have.length(3);
     // order 6 (customer 8) now points at customer 1; customer 9 arrives: only 7 is left

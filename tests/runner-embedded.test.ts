@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import postgres from 'postgres';
-import { dataDirectoryFor, startEmbedded } from '../runner/src/db/embedded.js';
+import { startEmbedded } from '../runner/src/db/embedded.js';
+import { dataDirectoryFor } from '../runner/src/db/embedded-setup.js';
 import { collectingLogger } from '../runner/src/log.js';
 import { makeProject, readRunResults, runCli, startCli, writeFiles } from './support.js';
 

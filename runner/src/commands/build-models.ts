@@ -1,6 +1,7 @@
 import { bool, num, parseArgs, str } from './args.js';
 import { defaultOf, specOf } from './flags.js';
 import type { CommandContext } from '../cli.js';
+import { showRowsCommand } from '../run/hint.js';
 import { runPipeline } from '../run/pipeline.js';
 import { flushLogs } from '../log.js';
 import { usageError } from '../errors.js';
@@ -36,6 +37,8 @@ export async function run(argv: string[], ctx: CommandContext, name: string): Pr
   return summary.exitCode;
 }
 
+const rejectedQuery = 'select stage, source, file, line, reason from staging.rejected_rows order by rejected_at desc, file, line';
+
 export function printSummary(summary: Awaited<ReturnType<typeof runPipeline>>) {
   flushLogs();
   const count = (s: string) => summary.results.filter((r) => r.status === s).length;
@@ -47,9 +50,12 @@ export function printSummary(summary: Awaited<ReturnType<typeof runPipeline>>) {
   if (tests.length) parts.push(`${tests.length} tests: ${count('pass')} passed, ${count('warn')} warned, ${count('fail')} failed`);
   const ingest = summary.ingest as { rows?: number; rejected?: number; files?: unknown[] } | undefined;
   if (ingest) parts.push(`ingested ${ingest.rows ?? 0} rows (${ingest.rejected ?? 0} malformed)`);
-  if (summary.rejected_in_staging) parts.push(`${summary.rejected_in_staging} records failed validation (see staging.rejected_rows)`);
+  if (summary.rejected_in_staging) parts.push(`${summary.rejected_in_staging} records failed validation`);
   parts.push(`${(summary.ms / 1000).toFixed(1)} s`);
   process.stdout.write(parts.join(', ') + '\n');
+  if ((ingest?.rejected ?? 0) + (summary.rejected_in_staging ?? 0) > 0) {
+    process.stdout.write(`  rejected records, newest first: ${showRowsCommand(rejectedQuery)}\n`);
+  }
   for (const r of summary.results.filter((x) => x.status === 'error' || x.status === 'fail')) {
     process.stdout.write(`  ${r.status === 'fail' ? 'failed test' : 'error in'} ${r.node}: ${(r.message ?? '').split('\n')[0]}\n`);
   }

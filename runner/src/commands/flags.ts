@@ -86,6 +86,21 @@ export const commandTable: Record<string, Command> = {
     summary: "run one model's SELECT against the built relations and print its first rows",
     flags: { limit: { type: 'number', arg: 'N', text: 'rows to print', default: 10 } },
   },
+  sql: {
+    module: 'sql',
+    usage: '"<query>"',
+    summary: 'run one read-only query against the target (the embedded warehouse included) and print its rows',
+    flags: {
+      format: { type: 'string', arg: 'table|csv|json', text: 'how to print the rows', default: 'table' },
+      limit: { type: 'number', arg: 'N', text: 'rows to print (default: 100 for a table, all for csv and json)' },
+    },
+  },
+  db: {
+    module: 'db',
+    usage: 'start|stop|status|url|psql',
+    summary: 'keep the embedded PostgreSQL running between commands (start, stop, status), print its URL, open psql on it',
+    flags: {},
+  },
   'airflow-dag': {
     module: 'airflow-dag',
     summary: 'write the Airflow DAG from the manifest',

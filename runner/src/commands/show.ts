@@ -7,10 +7,9 @@ import { didYouMean, redact, usageError, UserError } from '../errors.js';
 import { prepare } from '../compile/prepare.js';
 import { relationOf } from '../compile/compile.js';
 import { statement } from '../sql/statements.js';
+import { formatTable } from './output.js';
 
 const usage = 'usage: npm run show -- <model> [--limit N]';
-const numericTypes = new Set([20, 21, 23, 26, 700, 701, 790, 1700]);
-const widest = 60;
 
 /**
  * Runs one model's compiled SELECT against the relations already built (refs resolve to them) and
@@ -55,17 +54,4 @@ export function selectOf(sql: string): string {
     text = text.trimEnd().replace(/(^|\n)[ \t]*--[^\n]*$/, '').replace(/;$/, '');
   }
   return text;
-}
-
-/** An aligned text table in the style of psql: numbers right-aligned, NULL shown as `null`. */
-export function formatTable(columns: { name: string; type: number }[], rows: (string | null)[][]): string {
-  const cell = (v: string | null) => {
-    const text = v === null ? 'null' : v.replace(/\r?\n/g, '\\n').replace(/\t/g, ' ');
-    return text.length > widest ? text.slice(0, widest - 1) + '…' : text;
-  };
-  const body = rows.map((r) => r.map(cell));
-  const widths = columns.map((c, i) => Math.max(c.name.length, ...body.map((r) => r[i].length)));
-  const pad = (text: string, i: number) => numericTypes.has(columns[i].type) ? text.padStart(widths[i]) : text.padEnd(widths[i]);
-  const line = (cells: string[]) => cells.map(pad).join(' | ').trimEnd() + '\n';
-  return line(columns.map((c) => c.name)) + widths.map((w) => '-'.repeat(w)).join('-+-') + '\n' + body.map(line).join('');
 }

@@ -2,6 +2,8 @@ import net from 'node:net';
 import postgres from 'postgres';
 import { connectionError, redact } from '../errors.js';
 import { startEmbedded, type EmbeddedServer } from './embedded.js';
+import { dataDirectoryFor } from './embedded-setup.js';
+import { keptServer } from './kept-server.js';
 import type { Logger } from '../log.js';
 import { statement } from '../sql/statements.js';
 import { interruption, withDeadline } from './loss.js';
@@ -63,7 +65,10 @@ export function describeUrl(url: string): string {
   }
 }
 
-/** Opens the target database: `DATABASE_URL`/`--database-url`, or an embedded PostgreSQL 15. */
+/**
+ * Opens the target database: `DATABASE_URL`/`--database-url`, else the embedded PostgreSQL 15 that
+ * `npm run db -- start` keeps running, else an embedded one started for this command.
+ */
 export async function connect(options: ConnectOptions): Promise<Database> {
   const given = options.databaseUrl ?? process.env.DATABASE_URL;
   let embedded: EmbeddedServer | undefined;
@@ -71,10 +76,16 @@ export async function connect(options: ConnectOptions): Promise<Database> {
   if (given) {
     url = given;
   } else {
-    installSignalHandlers();
-    embedded = await startEmbedded(options.projectDir, options.logger);
-    handlers.add(embedded.stop);
-    url = embedded.url;
+    // the server `npm run db -- start` keeps running, else one for this command only
+    const kept = keptServer(dataDirectoryFor(options.projectDir));
+    if (kept) {
+      url = kept.url;
+    } else {
+      installSignalHandlers();
+      embedded = await startEmbedded(options.projectDir, options.logger);
+      handlers.add(embedded.stop);
+      url = embedded.url;
+    }
   }
   let parsed: URL;
   try {

@@ -36,7 +36,8 @@ export async function buildDocs(opts: DocsOptions) {
   }
   const url = opts.databaseUrl ?? process.env.DATABASE_URL;
   const schemas = [...new Set([...compiled.nodes.values()].map((n) => n.config.schema).concat(project.sources.map((s) => s.schema)))];
-  const types = url ? await readTypes(url, opts, schemas) : new Map<string, [string, string][]>();
+  // with the embedded default, the warehouse is there once a build made it
+  const types = url || await embeddedWarehouse(opts.projectDir) ? await readTypes(url, opts, schemas) : new Map<string, [string, string][]>();
 
   const results = new Map((run?.results ?? []).map((r) => [r.node, r]));
   const testsByModel = new Map<string, DocTest[]>();
@@ -111,8 +112,14 @@ function projectName(dir: string): string {
   }
 }
 
+/** Whether the project's embedded PostgreSQL was created (its data directory holds a cluster). */
+async function embeddedWarehouse(projectDir: string): Promise<boolean> {
+  const { dataDirectoryFor } = await import('../db/embedded-setup.js');
+  return existsSync(join(dataDirectoryFor(projectDir), 'PG_VERSION'));
+}
+
 /** Column types of every relation in `schemas`, keyed `schema.name`, from information_schema. */
-async function readTypes(url: string, opts: DocsOptions, schemas: string[]): Promise<Map<string, [string, string][]>> {
+async function readTypes(url: string | undefined, opts: DocsOptions, schemas: string[]): Promise<Map<string, [string, string][]>> {
   const out = new Map<string, [string, string][]>();
   let db;
   try {

@@ -5,6 +5,7 @@ import { statement } from '../sql/statements.js';
 import { loadTemplates } from '../sql/templates.js';
 import type { RunContext, Written } from './context.js';
 import { batchChecks, buildTests, keepValues, type DataTest, type Scope } from './data-tests.js';
+import { showRowsCommand } from './hint.js';
 import { recordsKeyRemovals } from './materialize.js';
 
 /**
@@ -41,8 +42,9 @@ export async function runDataTests(ctx: RunContext, everythingBuilt = false): Pr
     if (status === 'fail') failed = true;
     const scope = t.scopeXid ? 'changed rows' : 'all rows';
     const checked = t.scopeXid ? ` (checked: the rows this run wrote${t.stillFailing ? ' and the values that failed last time' : ''})` : '';
-    const query = (everyRow.get(t.name) ?? t.sql).replace(/\s+/g, ' ').trim();
-    const message = failures ? `${failures} failing ${t.kind === 'relationships' ? 'value' : 'row'}(s)${checked}; to see them: ${query}` : undefined;
+    const message = failures
+      ? `${failures} failing ${t.kind === 'relationships' ? 'value' : 'row'}(s)${checked}; to see them: ${showRowsCommand(everyRow.get(t.name) ?? t.sql)}`
+      : undefined;
     results.push({ node: t.name, kind: 'test', status, ms, rows: failures, message, scope });
     outcomes.push({ test: t.name, model: t.model, status, scope, failing: failures === 0 ? [] : failing ?? null });
     opts.logger.event({ event: 'test', run_id: runId, node: t.name, status, ms, rows: failures, scope, message });
