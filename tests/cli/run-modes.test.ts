@@ -1,19 +1,21 @@
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { makeProject } from '../support/files.js';
+import { suiteFolders } from '../support/files.js';
 import { createDatabase, type TestDatabase } from '../support/database.js';
 import { runCli } from '../support/cli.js';
 
-const project = () => makeProject({
+const files = {
   'models/staging/stg_numbers.sql': 'select g as id from generate_series(1, 3) as g',
   'models/marts/doubled.sql': 'select id, id * 2 as twice from {{ref "stg_numbers"}}',
   'models/marts/schema.yml': 'models:\n  - name: doubled\n    columns:\n      - name: id\n        tests: [unique, not_null]\n',
-});
+};
 
 describe('run modes: --tests-only and OpenLineage events', function () {
   this.timeout(60_000);
   let test: TestDatabase;
+  const folder = suiteFolders();
+  const project = () => folder(files);
   before(async () => {
     test = await createDatabase();
   });

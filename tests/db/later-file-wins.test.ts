@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import postgres from 'postgres';
 import type { Database } from '../../runner/src/db/connection.js';
 import { adminUrl } from '../support/database.js';
-import { landingDir, openDatabase, pipeline, resetWarehouse, suiteWarehouse } from '../support/warehouse.js';
+import { openDatabase, pipeline, resetWarehouse, suiteWarehouse, suiteLandingDirs } from '../support/warehouse.js';
 
 const header = {
   sales: 'sale_id,customer_id,product_id,store_id,sale_timestamp,quantity,revenue',
@@ -22,6 +22,7 @@ const orders = <T>(items: T[]): T[][] => items.length <= 1 ? [items]
 
 describe('the later file by name wins (DESIGN §3–§4)', function () {
   this.timeout(300_000);
+  const landingDir = suiteLandingDirs();
   const warehouse = suiteWarehouse();
 
   /** Three deliveries: `_1` and `_15` differ, `_2` is a byte copy of `_1` (the latest name: its value wins). */
@@ -82,6 +83,7 @@ describe('the later file by name wins (DESIGN §3–§4)', function () {
 
 describe('case folding whatever the database\'s locale (DESIGN §4)', function () {
   this.timeout(120_000);
+  const landingDir = suiteLandingDirs();
   let name: string;
   let db: Database;
 

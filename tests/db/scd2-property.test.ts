@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { customerCsv, expectedHistory, type CustomerEvent } from '../support/scd2-reference.js';
-import { dimCustomerRows, landingDir, natural, pipeline, resetWarehouse, suiteWarehouse } from '../support/warehouse.js';
+import { dimCustomerRows, natural, pipeline, resetWarehouse, suiteWarehouse, suiteLandingDirs } from '../support/warehouse.js';
 
 /**
  * DESIGN.md §5 rule 6 as a property: random customer events, written into random files, landed in
@@ -39,6 +39,7 @@ const scenario = fc.record({
 
 describe('dim_customer property: incremental equals a load of everything (fast-check)', function () {
   this.timeout(900_000);
+  const landingDir = suiteLandingDirs();
   const warehouse = suiteWarehouse();
   const runs = Number(process.env.SCD2_PROPERTY_RUNS ?? 200);
 

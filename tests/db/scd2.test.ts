@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Database } from '../../runner/src/db/connection.js';
 import { customerCsv, expectedHistory, type CustomerEvent } from '../support/scd2-reference.js';
-import { dimCustomerRows, landingDir, natural, pipeline, resetWarehouse, suiteWarehouse } from '../support/warehouse.js';
+import { dimCustomerRows, natural, pipeline, resetWarehouse, suiteWarehouse, suiteLandingDirs } from '../support/warehouse.js';
 
 type Ev = Omit<CustomerEvent, 'file' | 'line'>;
 const ev = (customer_id: number, at: string, full_name: string | null, email: string | null, loyalty_tier: string | null): Ev =>
@@ -11,6 +11,7 @@ const ev = (customer_id: number, at: string, full_name: string | null, email: st
 
 describe('dim_customer (SCD type 2, DESIGN.md §5)', function () {
   this.timeout(120_000);
+  const landingDir = suiteLandingDirs();
   const warehouse = suiteWarehouse();
   let db: Database;
   let dir: string;

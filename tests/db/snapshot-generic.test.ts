@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { connect, type Database } from '../../runner/src/db/connection.js';
 import { collectingLogger } from '../../runner/src/log.js';
 import { runPipeline } from '../../runner/src/run/pipeline.js';
-import { makeProject } from '../support/files.js';
+import { suiteFolders } from '../support/files.js';
 import { createDatabase, type TestDatabase } from '../support/database.js';
 
 /**
@@ -13,8 +13,9 @@ describe('snapshot materialization on any model', function () {
   this.timeout(60_000);
   let test: TestDatabase;
   let db: Database;
+  const folder = suiteFolders();
 
-  const project = (hardDeletes: string) => makeProject({
+  const project = (hardDeletes: string) => folder({
     'models/staging/current_plans.sql': 'select account, plan, seats, note from landing.plans',
     'models/snapshots/plan_history.sql':
       `{{config materialized="snapshot" unique_key="account" check_cols="plan, seats" hard_deletes="${hardDeletes}"
@@ -97,7 +98,7 @@ select account, plan, seats, note from {{ref "current_plans"}}`,
   });
 
   it('should name the missing column when unique_key is not in the SELECT', async () => {
-    const dir = makeProject({
+    const dir = folder({
       'models/snapshots/broken.sql': `{{config materialized="snapshot" unique_key="acount"}}\nselect 'a' as account, 1 as n`,
     });
     const summary = await build(dir);

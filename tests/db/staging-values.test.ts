@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { createEnvironment, renderModel } from '../../runner/src/compile/compile.js';
 import { loadProject } from '../../runner/src/project/project.js';
 import { repoRoot } from '../support/files.js';
-import { landingDir, pipeline, resetWarehouse, suiteWarehouse } from '../support/warehouse.js';
+import { pipeline, resetWarehouse, suiteWarehouse, suiteLandingDirs } from '../support/warehouse.js';
 
 const runs = Number(process.env.STAGING_PROPERTY_RUNS ?? 300);
 
@@ -66,6 +66,7 @@ const tiers = fc.oneof(
 
 describe('staging values: one definition of a valid value (DESIGN §4)', function () {
   this.timeout(300_000);
+  const landingDir = suiteLandingDirs();
   const warehouse = suiteWarehouse();
 
   before(async () => {
@@ -112,6 +113,7 @@ describe('staging values: one definition of a valid value (DESIGN §4)', functio
 
 describe('staging: a record\'s fate does not depend on its neighbours (DESIGN §4)', function () {
   this.timeout(600_000);
+  const landingDir = suiteLandingDirs();
   const header = 'sale_id,customer_id,product_id,store_id,sale_timestamp,quantity,revenue';
   const warehouse = suiteWarehouse();
 

@@ -3,7 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Database } from '../../runner/src/db/connection.js';
 import { repoRoot } from '../support/files.js';
-import { landingDir, pipeline, resetWarehouse, suiteWarehouse } from '../support/warehouse.js';
+import { pipeline, resetWarehouse, suiteWarehouse, suiteLandingDirs } from '../support/warehouse.js';
 
 const header = {
   customers: 'customer_id,full_name,email,loyalty_tier,created_at',
@@ -18,6 +18,7 @@ const sourceOf = (file: string) => (Object.keys(header) as Source[]).filter((s) 
 
 describe('the star schema (DESIGN.md §4–§6)', function () {
   this.timeout(120_000);
+  const landingDir = suiteLandingDirs();
   const warehouse = suiteWarehouse();
   let db: Database;
   let dir: string;

@@ -2,15 +2,14 @@
  * Fixtures for the star-schema suites: the repository's own project run against a test database, with
  * landing files written by the test.
  */
-import { copyFileSync, mkdtempSync, readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { connect, type Database } from '../../runner/src/db/connection.js';
 import { collectingLogger } from '../../runner/src/log.js';
 import type { RunOptions, RunSummary } from '../../runner/src/run/context.js';
 import { runPipeline } from '../../runner/src/run/pipeline.js';
 import { createDatabase, type TestDatabase } from './database.js';
-import { repoRoot } from './files.js';
+import { repoRoot, suiteFolders } from './files.js';
 
 export async function openDatabase(url: string): Promise<Database> {
   return connect({ projectDir: repoRoot, databaseUrl: url, logger: collectingLogger(), max: 6 });
@@ -49,7 +48,8 @@ export async function pipeline(db: Database, dataDir: string, options: Partial<R
   return summary;
 }
 
-export const landingDir = () => mkdtempSync(join(tmpdir(), 'sadp-landing-'));
+/** Landing folders for a suite's tests, removed after them. Call inside `describe`. */
+export const suiteLandingDirs = () => suiteFolders('sadp-landing-');
 
 export function copyInto(fromDir: string, toDir: string, names = readdirSync(fromDir)) {
   for (const n of names) copyFileSync(join(fromDir, n), join(toDir, n));
