@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { listLandingFiles, matchSource } from '../../runner/src/ingest/landing.js';
+import { byteOrder, listLandingFiles, matchSource } from '../../runner/src/ingest/landing.js';
 import type { SourceTable } from '../../runner/src/project/sources.js';
 import { writeFiles } from '../support/files.js';
 
@@ -37,6 +37,27 @@ describe('landing: matching files to sources', () => {
     expect(sourceOf('sales-2026.csv')).to.equal(undefined);
     expect(sourceOf('sales.txt')).to.equal(undefined);
     expect(sourceOf('salesfolder/x.csv')).to.equal(undefined);
+  });
+});
+
+describe('landing: rules that decide between names', () => {
+  it('should let the longest source name win between a folder and a file name', () => {
+    expect(sourceOf('customers/customers_updates_2026-02.csv')).to.equal('customers_updates');
+    expect(sourceOf('customers_updates/customers.csv')).to.equal('customers_updates');
+    expect(sourceOf('sales/customers.csv')).to.equal('customers');
+  });
+
+  it('should take a .csv extension in any case, and no other', () => {
+    expect(sourceOf('sales_2026.CSV')).to.equal('sales');
+    expect(sourceOf('sales.csv.gz')).to.equal(undefined);
+    expect(sourceOf('sales/notes.tsv')).to.equal(undefined);
+  });
+
+  it('should compare paths byte by byte, as the C collation does', () => {
+    const names = ['sales_2025-06.csv', 'sales/b.csv', 'Sales.csv', 'sales.csv', 'sales/B.csv', 'éclair.csv', 'zebra.csv'];
+    expect([...names].sort(byteOrder)).to.deep.equal(
+      ['Sales.csv', 'sales.csv', 'sales/B.csv', 'sales/b.csv', 'sales_2025-06.csv', 'zebra.csv', 'éclair.csv']);
+    expect(byteOrder('sales.csv', 'sales.csv')).to.equal(0);
   });
 });
 
