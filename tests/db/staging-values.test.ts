@@ -9,14 +9,14 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createEnvironment, renderModel } from '../../runner/src/compile/compile.js';
 import { loadProject } from '../../runner/src/project/project.js';
-import { repoRoot } from '../support/files.js';
+import { repoProject } from '../support/files.js';
 import { pipeline, resetWarehouse, suiteWarehouse, suiteLandingDirs } from '../support/warehouse.js';
 
 const runs = Number(process.env.STAGING_PROPERTY_RUNS ?? 300);
 
 /** The project's macro `macro` applied to the text `$1`, in its fast or safe form. */
 function expression(macro: string, safe: boolean): string {
-  const project = loadProject(repoRoot);
+  const project = loadProject(repoProject());
   const hb = createEnvironment(project);
   const file = { name: 'probe', path: 'models/probe.sql', text: `{{${macro} column="value"}}`, defaults: {}, isTest: false };
   const ctx = { is_incremental: false, prev: { run_id: 0, batch_id: 0 }, run_id: 0, full_refresh: false, vars: {}, safe };

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { runCli, startCli, type CliResult } from '../support/cli.js';
-import { repoRoot } from '../support/files.js';
+import { repoProject } from '../support/files.js';
 import { leftovers, ownDatabase, scd2Violations, sharedDataset, type OwnDatabase } from '../support/reliability.js';
 
 interface Interval { run_id: number; command: string; status: string; started_at: Date; finished_at: Date }
@@ -22,7 +22,7 @@ describe('reliability: commands at once on one database', function () {
     const decoySession = await decoy.sql.reserve();
     await decoySession`select pg_advisory_lock(7246315001)`;
     const args = (command: string, ...more: string[]) =>
-      [command, '--project-dir', repoRoot, '--data-dir', data.all, ...more];
+      [command, '--project-dir', repoProject(), '--data-dir', data.all, ...more];
     const env = { DATABASE_URL: db.url };
     // two full builds started together on an empty warehouse: one waits for the other
     const both = [startCli(args('build-models'), env), startCli(args('build-models'), env)];

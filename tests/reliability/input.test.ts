@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createDatabase, type TestDatabase } from '../support/database.js';
 import { runCli, type CliResult } from '../support/cli.js';
-import { repoRoot } from '../support/files.js';
+import { repoProject } from '../support/files.js';
 import { fingerprints } from '../support/reliability.js';
 
 /** A small, valid delivery of every source. */
@@ -29,7 +29,7 @@ describe('reliability: bad landing files through build-models', function () {
   let db: TestDatabase;
   let landing: string;
   const write = (name: string, content: string | Buffer) => writeFileSync(join(landing, name), content);
-  const build = () => runCli(['build-models', '--project-dir', repoRoot, '--data-dir', landing], { DATABASE_URL: db.url });
+  const build = () => runCli(['build-models', '--project-dir', repoProject(), '--data-dir', landing], { DATABASE_URL: db.url });
   const one = async <T>(query: string): Promise<T> => (await db.sql.unsafe(query))[0] as T;
   /** The data and the ingest bookkeeping: what a refused file must leave exactly as it was. */
   const state = async () => ({

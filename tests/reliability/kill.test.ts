@@ -4,12 +4,12 @@ import { dataDirectoryFor, startEmbedded } from '../../runner/src/db/embedded.js
 import { collectingLogger } from '../../runner/src/log.js';
 import { adminUrl } from '../support/database.js';
 import { readRunResults, runCli } from '../support/cli.js';
-import { repoRoot } from '../support/files.js';
+import { copyOfProject, repoProject } from '../support/files.js';
 import { removeProject, serversOn } from '../support/embedded.js';
-import { copyOfProject, faultDuring, fingerprints, leftovers, ownDatabase, runnerGone, scd2Violations, sharedDataset,
+import { faultDuring, fingerprints, leftovers, ownDatabase, runnerGone, scd2Violations, sharedDataset,
   type Dataset, type Faulted, type OwnDatabase } from '../support/reliability.js';
 
-const build = (url: string, dataDir: string, projectDir = repoRoot) =>
+const build = (url: string, dataDir: string, projectDir = repoProject()) =>
   runCli(['build-models', '--project-dir', projectDir, '--data-dir', dataDir], { DATABASE_URL: url });
 
 /** Where each kill lands: a line of the run's JSON log, then a delay into what it starts. */
@@ -80,7 +80,7 @@ describe('reliability: a build killed or cut off from its database', function ()
       let killed: Faulted;
       before(async () => {
         db = await ownDatabase(base.name);
-        killed = await faultDuring(['build-models', '--project-dir', repoRoot, '--data-dir', data.all],
+        killed = await faultDuring(['build-models', '--project-dir', repoProject(), '--data-dir', data.all],
           { DATABASE_URL: db.url }, point.trigger, point.delay);
         await runnerGone(db.sql);
       });
@@ -133,7 +133,7 @@ describe('reliability: a build killed or cut off from its database', function ()
         await blocker`begin`;
         await blocker`lock table analytics.dim_customer in share mode`;
         await admin`select 1`;
-        cut = await faultDuring(['build-models', '--project-dir', repoRoot, '--data-dir', data.all], { DATABASE_URL: db.url },
+        cut = await faultDuring(['build-models', '--project-dir', repoProject(), '--data-dir', data.all], { DATABASE_URL: db.url },
           '"node":"dim_customer","status":"start"', 0, async () => {
             for (let i = 0; i < 1200; i++) {
               const [waiting] = await admin`select count(*)::int as n from pg_stat_activity
@@ -163,7 +163,7 @@ describe('reliability: a build killed or cut off from its database', function ()
       const [run] = await db.sql`select status, message from meta.runs where run_id = 2`;
       expect(run.status).to.equal('error');
       expect(run.message).to.include('lost the connection');
-      const results = readRunResults(repoRoot);
+      const results = readRunResults(repoProject());
       expect(results.status).to.equal('error');
       expect(results.exitCode).to.equal(1);
       expect(results.results.find((r) => r.node === 'dim_customer')?.status).to.equal('error');

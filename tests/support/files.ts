@@ -2,13 +2,37 @@
  * Folders of the tests: the repository itself, and temporary projects and landing folders that a suite
  * makes and removes after its tests. Needs no database.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** The repository root (this file runs from `dist/tests/support/`): the project whose models some suites test. */
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+
+/** A copy of the repository's project (models, macros, migrations, seeds) in a new folder every user can enter. */
+export function copyOfProject(prefix = 'sadp-repo-project-'): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  chmodSync(dir, 0o755);
+  for (const f of ['models', 'macros', 'migrations', 'seeds']) {
+    if (existsSync(join(repoRoot, f))) cpSync(join(repoRoot, f), join(dir, f), { recursive: true });
+  }
+  return dir;
+}
+
+let shared: string | undefined;
+
+/**
+ * The repository's project as the suites build it: one copy per test process, removed when the process
+ * exits. Runs write target/ there, not over a developer's own manifest and run results in the repository.
+ */
+export function repoProject(): string {
+  if (!shared) {
+    const dir = (shared = copyOfProject());
+    process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+  }
+  return shared;
+}
 
 /** Writes `files` (paths relative to `dir`) into `dir`, making folders as needed. */
 export function writeFiles(dir: string, files: Record<string, string>): void {

@@ -3,14 +3,13 @@
  * warehouse already holds and a later delivery; databases cloned from a built one; and fingerprints of
  * every table, so that "as before the run or as the run meant to leave it" can be checked table by table.
  */
-import { execFileSync, spawn } from 'node:child_process';
-import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import postgres from 'postgres';
 import { createDatabase, type TestDatabase } from './database.js';
 import { cliPath, runCli, type CliResult } from './cli.js';
-import { repoRoot } from './files.js';
 
 export interface Dataset {
   /** Every file: a clean build of this folder is what the runs below must end with. */
@@ -159,20 +158,6 @@ export function sigkill(pid: number): void {
   } catch {
     /* it ended first; the caller sees how */
   }
-}
-
-/** A copy of the repository's project (models, macros, migrations, seeds) in a folder every user can enter. */
-export function copyOfProject(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'sadp-reliability-project-'));
-  execFileSync('chmod', ['755', dir]);
-  for (const f of ['models', 'macros', 'migrations', 'seeds']) {
-    try {
-      cpSync(join(repoRoot, f), join(dir, f), { recursive: true });
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
-    }
-  }
-  return dir;
 }
 
 export type { CliResult };

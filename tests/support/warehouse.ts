@@ -9,10 +9,10 @@ import { collectingLogger } from '../../runner/src/log.js';
 import type { RunOptions, RunSummary } from '../../runner/src/run/context.js';
 import { runPipeline } from '../../runner/src/run/pipeline.js';
 import { createDatabase, type TestDatabase } from './database.js';
-import { repoRoot, suiteFolders } from './files.js';
+import { repoProject, suiteFolders } from './files.js';
 
 export async function openDatabase(url: string): Promise<Database> {
-  return connect({ projectDir: repoRoot, databaseUrl: url, logger: collectingLogger(), max: 6 });
+  return connect({ projectDir: repoProject(), databaseUrl: url, logger: collectingLogger(), max: 6 });
 }
 
 /**
@@ -35,7 +35,7 @@ export function suiteWarehouse(): { db: Database; test: TestDatabase } {
 /** Runs the repository's pipeline (`build-models` by default) on `db` with `dataDir` as landing folder. */
 export async function pipeline(db: Database, dataDir: string, options: Partial<RunOptions> = {}): Promise<RunSummary> {
   const summary = await runPipeline({
-    projectDir: repoRoot,
+    projectDir: repoProject(),
     command: 'build-models',
     dataDir,
     logger: collectingLogger(),
