@@ -1,6 +1,6 @@
 // Assembles runner/src/ingest/csv-kernel.wat into runner/src/ingest/csv-kernel-wasm.ts (the bytes as base64), so that
 // neither the build nor a user's machine needs an assembler. `npm run build-kernel` after editing the
-// .wat; tests/csv-scan.test.ts fails when the committed bytes are not the source's.
+// .wat; tests/unit/csv-scan.test.ts fails when the committed bytes are not the source's.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';

@@ -1,0 +1,108 @@
+import { expect } from 'chai';
+import { connect, type Database } from '../../runner/src/db/connection.js';
+import { collectingLogger } from '../../runner/src/log.js';
+import { runPipeline } from '../../runner/src/run/pipeline.js';
+import { suiteFolders } from '../support/files.js';
+import { createDatabase, type TestDatabase } from '../support/database.js';
+
+/**
+ * The snapshot materialization is generic (DESIGN.md §5, last paragraph): any unique_key, updated_at or
+ * none (the run's time), check_cols, and hard_deletes for keys missing from a full extract.
+ */
+describe('snapshot materialization on any model', function () {
+  this.timeout(60_000);
+  let test: TestDatabase;
+  let db: Database;
+  const folder = suiteFolders();
+
+  const project = (hardDeletes: string) => folder({
+    'models/staging/current_plans.sql': 'select account, plan, seats, note from landing.plans',
+    'models/snapshots/plan_history.sql':
+      `{{config materialized="snapshot" unique_key="account" check_cols="plan, seats" hard_deletes="${hardDeletes}"
+         valid_from="valid_from" valid_to="valid_to" current_flag="is_current" surrogate_key="plan_key"}}
+select account, plan, seats, note from {{ref "current_plans"}}`,
+  });
+  const build = (dir: string) => runPipeline({ projectDir: dir, command: 'build-models', db, logger: collectingLogger() });
+  const history = () => db.sql`select account, plan, seats, note, valid_to is null as open, is_current
+    from analytics.plan_history order by account, valid_from`;
+  const keys = () => db.sql`select account, plan, plan_key from analytics.plan_history order by account, valid_from`;
+
+  before(async () => {
+    test = await createDatabase();
+    db = await connect({ projectDir: '.', databaseUrl: test.url, logger: collectingLogger() });
+  });
+  after(async () => {
+    await db.close();
+    await test.drop();
+  });
+  beforeEach(async () => {
+    await db.sql.unsafe(`drop schema if exists analytics cascade; drop schema if exists staging cascade;
+      drop schema if exists landing cascade; create schema landing;
+      create table landing.plans (account text, plan text, seats int, note text);
+      insert into landing.plans values ('a', 'free', 1, 'x'), ('b', 'pro', 5, 'y')`);
+    await db.sql.unsafe('truncate meta.node_runs, meta.node_state, meta.snapshot_changes').catch(() => {});
+  });
+
+  it('should create the table with a surrogate key and version rows at the run time without updated_at', async () => {
+    const dir = project('ignore');
+    expect((await build(dir)).exitCode).to.equal(0);
+    expect(await history()).to.deep.equal([
+      { account: 'a', plan: 'free', seats: 1, note: 'x', open: true, is_current: true },
+      { account: 'b', plan: 'pro', seats: 5, note: 'y', open: true, is_current: true },
+    ]);
+    await db.sql`update landing.plans set seats = 6 where account = 'b'`;
+    await db.sql`update landing.plans set note = 'changed, but not tracked' where account = 'a'`;
+    const before = await keys();
+    await build(dir);
+    expect(await history()).to.deep.equal([
+      { account: 'a', plan: 'free', seats: 1, note: 'x', open: true, is_current: true },
+      { account: 'b', plan: 'pro', seats: 5, note: 'y', open: false, is_current: false },
+      { account: 'b', plan: 'pro', seats: 6, note: 'y', open: true, is_current: true },
+    ]);
+    const after = await keys();
+    expect(after[0].plan_key).to.equal(before[0].plan_key);
+    expect(after[1].plan_key).to.equal(before[1].plan_key);
+    await build(dir);
+    expect(await history(), 'a rerun changes nothing').to.have.length(3);
+  });
+
+  it('should leave keys missing from the extract alone with hard_deletes="ignore"', async () => {
+    const dir = project('ignore');
+    await build(dir);
+    await db.sql`delete from landing.plans where account = 'a'`;
+    await build(dir);
+    expect((await history()).filter((r) => r.account === 'a')).to.deep.equal(
+      [{ account: 'a', plan: 'free', seats: 1, note: 'x', open: true, is_current: true }]);
+  });
+
+  it('should close the current version of a missing key with hard_deletes="invalidate"', async () => {
+    const dir = project('invalidate');
+    await build(dir);
+    await db.sql`delete from landing.plans where account = 'a'`;
+    await build(dir);
+    await build(dir);
+    expect((await history()).filter((r) => r.account === 'a')).to.deep.equal(
+      [{ account: 'a', plan: 'free', seats: 1, note: 'x', open: false, is_current: false }]);
+  });
+
+  it('should open an empty current version for a missing key with hard_deletes="new_record", once', async () => {
+    const dir = project('new_record');
+    await build(dir);
+    await db.sql`delete from landing.plans where account = 'a'`;
+    await build(dir);
+    await build(dir);
+    expect((await history()).filter((r) => r.account === 'a')).to.deep.equal([
+      { account: 'a', plan: 'free', seats: 1, note: 'x', open: false, is_current: false },
+      { account: 'a', plan: null, seats: null, note: null, open: true, is_current: true },
+    ]);
+  });
+
+  it('should name the missing column when unique_key is not in the SELECT', async () => {
+    const dir = folder({
+      'models/snapshots/broken.sql': `{{config materialized="snapshot" unique_key="acount"}}\nselect 'a' as account, 1 as n`,
+    });
+    const summary = await build(dir);
+    expect(summary.exitCode).to.equal(1);
+    expect(summary.results.find((r) => r.node === 'broken')!.message).to.match(/no column "acount".*did you mean "account"/);
+  });
+});
