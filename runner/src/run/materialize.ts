@@ -61,7 +61,6 @@ export function templateContext(node: Node, sql: string, ctx: NodeRunContext, ex
     indexes: asList(node.config.indexes),
     run_id: ctx.runId,
     src_name: `${alias.slice(0, 36)}__sadp_src_${ctx.runId}`,
-    full_sql: `select * from ${ident(`${alias.slice(0, 36)}__sadp_src_${ctx.runId}`)}`,
     reject_column: node.config.reject_column,
     reject_source: node.config.reject_source ?? node.name,
     node_literal: literal(node.name),
@@ -112,7 +111,7 @@ export async function materialize(conn: Conn, node: Node, sql: string, ctx: Node
     splitStatements(template(templateContext(node, sql, ctx, existing, { ...extra, ...more })));
 
   let statements = render({});
-  if (!statements.some((s) => s.rows)) {
+  if (!statements.some((s) => s.rows > 0)) {
     // nothing to count (views): one round trip, one implicit transaction
     const ran = statements.map((s) => s.text.replace(/;\s*$/, '')).join(';\n');
     const text = record ? `${ran};\n${record}` : ran;
@@ -145,7 +144,7 @@ export async function materialize(conn: Conn, node: Node, sql: string, ctx: Node
     for (const s of statements) {
       ran.push(s.text);
       const result = await conn.unsafe(s.text);
-      if (s.rows) rows = (rows ?? 0) + (result.count ?? 0);
+      if (s.rows) rows = (rows ?? 0) + s.rows * (result.count ?? 0);
     }
     if (record) await conn.unsafe(record);
     await conn.unsafe('commit');

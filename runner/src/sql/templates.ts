@@ -64,24 +64,27 @@ export function loadTemplates(kind: string, projectDir?: string, target: Target 
 
 export interface Statement {
   text: string;
-  /** This statement's row count is the node's row count. */
-  rows: boolean;
+  /** How this statement's row count adds to the node's: 1 (`--; rows`), -1 (`--; -rows`: rows moved out again) or 0. */
+  rows: number;
 }
 
-/** Splits rendered template output at `--;` lines (`--; rows` marks the statement that counts rows). */
+/**
+ * Splits rendered template output at `--;` lines; `--; rows` marks a statement whose row count is the
+ * node's, `--; -rows` one whose rows are taken away from it again.
+ */
 export function splitStatements(rendered: string): Statement[] {
   const out: Statement[] = [];
   let current: string[] = [];
-  const flush = (rows: boolean) => {
+  const flush = (rows: number) => {
     const text = current.join('\n').trim();
     if (text && !/^(--[^\n]*\s*)*$/.test(text)) out.push({ text, rows });
     current = [];
   };
   for (const line of rendered.split('\n')) {
-    const m = /^\s*--;\s*(rows)?\s*$/.exec(line);
-    if (m) flush(Boolean(m[1]));
+    const m = /^\s*--;\s*(-?rows)?\s*$/.exec(line);
+    if (m) flush(m[1] === 'rows' ? 1 : m[1] === '-rows' ? -1 : 0);
     else current.push(line);
   }
-  flush(false);
+  flush(0);
   return out;
 }

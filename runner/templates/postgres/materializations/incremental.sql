@@ -1,9 +1,10 @@
 {{!-- An incremental table: the model's SELECT (with its is_incremental filter) lands in a temporary
       table, then is merged on unique_key: rows whose key is present are replaced, new keys appended.
       The first build and --full-refresh build the whole table like `table`, with a unique index on the
-      key so that later merges find their rows fast.
-      With reject_column, rows where that column is not NULL are records that failed validation: they go
-      to staging.rejected_rows (source = reject_source) instead of the table. --}}
+      key so that later merges find their rows fast. Rejects: see rejects.sql. --}}
+{{#if build_full}}
+{{> table unique_index=unique_key}}
+{{else}}
 create temporary table {{ident src_name}} on commit drop as
 {{sql}};
 --;
@@ -11,27 +12,7 @@ create temporary table {{ident src_name}} on commit drop as
       whole target instead of probing its key index (the key columns are what the merge joins on) --}}
 analyze {{ident src_name}}{{#if unique_key}} ({{join unique_key_quoted ", "}}){{/if}};
 --;
-{{#if reject_column}}
-{{#if build_full}}
-delete from staging.rejected_rows where stage = 'staging' and source = {{literal reject_source}};
---;
-{{/if}}
-insert into staging.rejected_rows (source, file, line, reason, stage, batch_id)
-select {{literal reject_source}}, _file, _line, {{ident reject_column}}, 'staging', _batch_id
-from {{ident src_name}} where {{ident reject_column}} is not null;
---;
-delete from {{ident src_name}} where {{ident reject_column}} is not null;
---;
-alter table {{ident src_name}} drop column {{ident reject_column}};
---;
-{{/if}}
-{{#if build_full}}
-{{> table sql=full_sql}}
-{{#if unique_key}}
---;
-create unique index on {{relation}} ({{join unique_key_quoted ", "}});
-{{/if}}
-{{else}}
+{{> rejects from=(ident src_name)}}
 {{#if unique_key}}
 {{!-- incoming rows that the target already holds exactly as they are (compared as text, which every
       type has) need no rewrite: leaving them spares their index entries and keeps them out of the
