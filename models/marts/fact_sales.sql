@@ -18,7 +18,8 @@ with sales as (
 
 customers as (
   select * from {{ref "dim_customer"}}
-  where customer_key <> -1 and customer_id in (select customer_id from sales)
+  where customer_key <> -1
+  {{#if is_incremental}}and customer_id in (select customer_id from sales){{/if}}
 ),
 
 first_versions as (
