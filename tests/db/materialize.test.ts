@@ -135,7 +135,7 @@ describe('materialize: one node into the database', function () {
     it('should merge on unique_key: replace the rows of keys it brings, add new keys, rewrite nothing unchanged', async () => {
       const first = await build('order_log', model);
       expect(first.rows).to.equal(4);
-      expect(first.xid).to.equal(undefined); // a first build: every row is new
+      expect(first.written).to.equal(undefined); // a first build: every row is new
       const before = await rows();
       await db.sql`update landing.orders set status = 'paid' where order_id = 2`;
       await db.sql`insert into landing.orders values (5, 'new')`;
@@ -143,7 +143,11 @@ describe('materialize: one node into the database', function () {
       expect(merge.rows).to.equal(2);
       const after = await rows();
       expect(after.map((r) => [r.order_id, r.status])).to.deep.equal([[1, 'new'], [2, 'paid'], [3, 'new'], [4, 'new'], [5, 'new']]);
-      expect(after.filter((r) => r.xmin === merge.xid).map((r) => r.order_id)).to.deep.equal([2, 5]);
+      const rewritten = after.filter((r) => r.xmin !== before.find((b) => b.order_id === r.order_id)?.xmin).map((r) => r.order_id);
+      expect(rewritten).to.deep.equal([2, 5]);
+      expect(merge.written?.columns).to.deep.equal(['"order_id"']);
+      expect((await db.sql.unsafe(`select order_id from ${merge.written!.relation} order by 1`)).map((r) => r.order_id))
+        .to.deep.equal([2, 5]);
       expect(after.find((r) => r.order_id === 1)!.xmin).to.equal(before.find((r) => r.order_id === 1)!.xmin);
       const [state] = await db.sql`select run_id from meta.node_state where node = 'order_log'`;
       expect(Number(state.run_id)).to.equal(runId);

@@ -97,7 +97,7 @@ function succeeded(b: Build, node: Node, out: NodeOutcome, ms: number, existing:
   logger.event({ event: 'node', run_id: runId, node: node.name, status: 'success', ms, rows: out.rows });
   if (lineage.enabled) lineage.node('COMPLETE', runId, lineageOf(node, b.ctx.compiled));
   b.runFiles.set(join(b.runDir, node.path), out.sql + '\n');
-  if (out.xid) b.ctx.written.xids.set(node.name, out.xid);
+  if (out.written) b.ctx.written.keys.set(node.name, out.written);
   b.catalog.set(nodeKey(node), {
     schema: node.config.schema, name: (node.config.alias as string) ?? node.name,
     kind: node.config.materialized === 'view' ? 'view' : 'table',

@@ -64,10 +64,21 @@ export interface Watermark {
   batch_id: number;
 }
 
+/**
+ * The keys of the rows a merge wrote, kept in a table of their own (`meta.written_…`, rewritten by each
+ * merge in its transaction): the run's data tests may check just the rows with these keys.
+ */
+export interface WrittenKeys {
+  /** The table of keys, quoted. */
+  relation: string;
+  /** The key columns, quoted, as the model's table names them. */
+  columns: string[];
+}
+
 /** What this run's builds leave for its data tests. */
 export interface Written {
-  /** Incremental and snapshot nodes merged (not rebuilt) in this run: the xid of their transaction. */
-  xids: Map<string, string>;
+  /** Incremental and snapshot nodes merged (not rebuilt) in this run: the keys of the rows they wrote. */
+  keys: Map<string, WrittenKeys>;
   /** Each watermarked node's last success before this run. */
   previous: Map<string, Watermark>;
 }

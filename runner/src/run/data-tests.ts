@@ -3,6 +3,7 @@ import { relationOf } from '../compile/compile.js';
 import { didYouMean, projectError } from '../errors.js';
 import { ident } from '../sql/quote.js';
 import type { TemplateSet } from '../sql/templates.js';
+import type { WrittenKeys } from './context.js';
 
 export interface DataTest {
   /** `unique_fact_sales_sale_id`, `scd2_valid_dim_customer`, or a singular test's model name. */
@@ -14,12 +15,11 @@ export interface DataTest {
   severity: 'error' | 'warn';
   sql: string;
   /** For the column tests that can share one scan of their model (see column_checks.sql). */
-  check?: { relation: string; kind: string; column: string; values?: unknown[]; to_relation?: unknown; field?: unknown;
-    scope_xid?: string };
+  check?: { relation: string; kind: string; column: string; values?: unknown[]; to_relation?: unknown; field?: unknown };
   /** relationships: the model and column the test points at. */
   parent?: { model: string; field: string };
-  /** Set when the test checks only the rows one transaction wrote (its xmin), not the whole model. */
-  scopeXid?: string;
+  /** Set when the test checks only the rows whose keys a merge wrote, not the whole model. */
+  scoped?: WrittenKeys;
   /** relationships checking changed rows: the values the last check found, and the query that keeps those still failing. */
   stillFailing?: { values: string[]; sql: string };
 }
@@ -29,7 +29,7 @@ export const keepValues = 10_000;
 
 /** What a test checks when it checks only changed rows. */
 export interface Scope {
-  xid: string;
+  written: WrittenKeys;
   /** The failing values the last check found (relationships), and the type of the column. */
   failing: string[];
   valueType?: string;
@@ -63,7 +63,7 @@ export function batchChecks(tests: DataTest[], templates: TemplateSet): { batche
   const rest: DataTest[] = [];
   for (const t of tests) {
     // one scan per model and scope: the rows a run wrote, or all of them
-    const key = `${t.model}\u0000${t.scopeXid ?? ''}`;
+    const key = `${t.model}\u0000${t.scoped?.relation ?? ''}`;
     if (template && t.check) byModel.set(key, [...(byModel.get(key) ?? []), t]);
     else rest.push(t);
   }
@@ -74,7 +74,7 @@ export function batchChecks(tests: DataTest[], templates: TemplateSet): { batche
       continue;
     }
     batches.push({ model: group[0].model, tests: group,
-      sql: template!({ relation: group[0].check!.relation, checks: group.map((t) => t.check), scope_xid: group[0].scopeXid,
+      sql: template!({ relation: group[0].check!.relation, checks: group.map((t) => t.check), scope: group[0].scoped,
         keep_values: keepValues + 1 }) });
   }
   return { batches, rest };
@@ -113,8 +113,8 @@ export function buildTests(names: string[], nodes: Map<string, Node>, templates:
       const testName = [t.kind, name, t.column].filter(Boolean).join('_');
       const scope = scopable.has(t.kind) && !templateOverridden(t.kind)
         ? scopeOf({ name: testName, model: name, kind: t.kind, parent }) : undefined;
-      const scopeXid = scope?.xid;
-      if (scopeXid) args.scope_xid = scopeXid;
+      const scoped = scope?.written;
+      if (scoped) args.scope = scoped;
       if (scope?.parentRows !== undefined && scope.parentRows >= 0 && scope.parentRows <= hashableParentRows) args.hash_parent = true;
       for (const k of ['unique_key', 'valid_from', 'valid_to', 'current_flag']) {
         if (typeof args[k] === 'string') args[k] = ident(args[k] as string);
@@ -135,7 +135,7 @@ export function buildTests(names: string[], nodes: Map<string, Node>, templates:
           ? { ...context, kind: t.kind, column: ident(t.column), values: args.values as unknown[] | undefined }
           : undefined,
         parent,
-        scopeXid,
+        scoped,
         stillFailing,
       });
     }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Catalog, Relation } from '../db/catalog.js';
 import { nodeKey } from '../db/catalog.js';
 import type { Node } from '../compile/compile.js';
@@ -5,16 +6,14 @@ import { relationOf } from '../compile/compile.js';
 import { ident, literal } from '../sql/quote.js';
 import { statement } from '../sql/statements.js';
 import { splitStatements, type TemplateSet } from '../sql/templates.js';
+import type { WrittenKeys } from './context.js';
 
 export interface NodeOutcome {
   rows: number | null;
   /** The statements that ran, for target/run/ and error messages. */
   sql: string;
-  /**
-   * The transaction id that wrote an incremental or snapshot node's rows (their xmin): the data tests
-   * of a run may check only those rows. Absent for everything else.
-   */
-  xid?: string;
+  /** The keys of the rows an incremental or snapshot node's merge wrote; absent for everything else. */
+  written?: WrittenKeys;
 }
 
 type Conn = {
@@ -105,10 +104,10 @@ export async function materialize(conn: Conn, node: Node, sql: string, ctx: Node
     records.push(statement('run/record-unknown-removals', { node: node.name, run_id: ctx.runId }));
   }
   const record = records.join(';\n');
-  // the rows this node writes carry this transaction's id: the run's tests may check just those
-  const tracked = watermarked && Boolean(existing) && !ctx.fullRefresh;
+  // a merge keeps the keys of the rows it writes: the run's tests may check just those
+  const written = watermarked && existing && !ctx.fullRefresh ? writtenKeys(node) : undefined;
   const render = (more: Record<string, unknown>) =>
-    splitStatements(template(templateContext(node, sql, ctx, existing, { ...extra, ...more })));
+    splitStatements(template(templateContext(node, sql, ctx, existing, { ...extra, written: written?.relation, ...more })));
 
   let statements = render({});
   if (!statements.some((s) => s.rows > 0)) {
@@ -133,14 +132,9 @@ export async function materialize(conn: Conn, node: Node, sql: string, ctx: Node
     return { rows: null, sql: ran };
   }
   let rows: number | null = null;
-  let xid: string | undefined;
   const ran: string[] = [];
   await conn.unsafe('begin');
   try {
-    if (tracked) {
-      const [row] = await conn.unsafe(statement('run/current-xid')) as unknown as { xid: string }[];
-      xid = row.xid;
-    }
     for (const s of statements) {
       ran.push(s.text);
       const result = await conn.unsafe(s.text);
@@ -152,7 +146,23 @@ export async function materialize(conn: Conn, node: Node, sql: string, ctx: Node
     await conn.unsafe('rollback').catch(() => {});
     throw attachSql(e, ran.join(';\n--\n'), ran[ran.length - 1]);
   }
-  return { rows, sql: ran.join(';\n'), xid };
+  return { rows, sql: ran.join(';\n'), written: written && { relation: written.relation, columns: written.columns(extra) } };
+}
+
+/**
+ * Where a merge of `node` keeps the keys of the rows it wrote: `meta.written_<alias>_<hash>`, and the key
+ * columns (the unique key: of the model for an incremental, of the snapshot's context for a snapshot).
+ */
+function writtenKeys(node: Node) {
+  // an incremental model without a key only appends: its tests check every row
+  if (node.config.materialized !== 'snapshot' && !asList(node.config.unique_key).length) return undefined;
+  const alias = (node.config.alias as string | undefined) ?? node.name;
+  const name = `written_${alias.slice(0, 40)}_${createHash('sha1').update(`${node.config.schema}.${alias}`).digest('hex').slice(0, 8)}`;
+  return {
+    relation: `meta.${ident(name)}`,
+    columns: (extra: Record<string, unknown>) =>
+      node.config.materialized === 'snapshot' ? [String(extra.unique_key)] : asList(node.config.unique_key).map(ident),
+  };
 }
 
 export class NodeSqlError extends Error {

@@ -52,7 +52,7 @@ export async function runPipeline(opts: RunOptions): Promise<RunSummary> {
     lineage = openLineage(db, opts);
     lineage.run('START', runId);
     ctx = { opts, logger: opts.logger, db, ...prepared, planned, runId, threads, lock, lineage, results,
-      written: { xids: new Map(), previous: new Map() } };
+      written: { keys: new Map(), previous: new Map() } };
     await applyProjectMigrations(lock.conn as never, db.url, prepared.project.migrationsDir);
     if (ingesting) outcome.ingest = await ingestStep(ctx, ingestModule!);
     const handed = sessions;

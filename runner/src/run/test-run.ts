@@ -40,8 +40,8 @@ export async function runDataTests(ctx: RunContext, everythingBuilt = false): Pr
     const { failures, failing } = found;
     const status = failures === 0 ? 'pass' : t.severity === 'warn' ? 'warn' : 'fail';
     if (status === 'fail') failed = true;
-    const scope = t.scopeXid ? 'changed rows' : 'all rows';
-    const checked = t.scopeXid ? ` (checked: the rows this run wrote${t.stillFailing ? ' and the values that failed last time' : ''})` : '';
+    const scope = t.scoped ? 'changed rows' : 'all rows';
+    const checked = t.scoped ? ` (checked: the rows this run wrote${t.stillFailing ? ' and the values that failed last time' : ''})` : '';
     const message = failures
       ? `${failures} failing ${t.kind === 'relationships' ? 'value' : 'row'}(s)${checked}; to see them: ${showRowsCommand(everyRow.get(t.name) ?? t.sql)}`
       : undefined;
@@ -108,7 +108,7 @@ const foundOf = (failures: number, values: unknown): Found => ({
 });
 
 /**
- * The tests that may check only the rows this run wrote, with the xid that wrote them. A test qualifies
+ * The tests that may check only the rows this run wrote, with the keys of those rows. A test qualifies
  * when its model was merged (not rebuilt) in this run, it uses a shipped template, its last outcome is
  * fully known (a pass, or for relationships the failing values themselves) from a run at or after the
  * model's previous build, so every older row was checked, and, for relationships, no build of the parent
@@ -116,7 +116,7 @@ const foundOf = (failures: number, values: unknown): Found => ({
  * transaction). Anything else checks every row.
  */
 async function changedRowScopes(db: Database, compiled: CompiledProject, tests: DataTest[], written: Written): Promise<Map<string, Scope>> {
-  const candidates = tests.filter((t) => written.xids.has(t.model) && (t.kind !== 'relationships' || t.parent
+  const candidates = tests.filter((t) => written.keys.has(t.model) && (t.kind !== 'relationships' || t.parent
     && recordsKeyRemovals(compiled.nodes.get(t.parent.model)?.config.materialized as string)));
   if (!candidates.length) return new Map();
   const rows = await db.sql.unsafe(statement('run/changed-row-scopes'), [candidates.map((t) => ({
@@ -132,7 +132,7 @@ async function changedRowScopes(db: Database, compiled: CompiledProject, tests: 
     const failing = r.failing as string[];
     if (failing.length && !r.value_type) continue;
     if (r.parent_kept && Number(r.since) >= previousBuild) {
-      scopes.set(t.name, { xid: written.xids.get(t.model)!, failing, valueType: r.value_type ?? undefined,
+      scopes.set(t.name, { written: written.keys.get(t.model)!, failing, valueType: r.value_type ?? undefined,
         parentRows: r.parent_rows === null ? undefined : Number(r.parent_rows) });
     }
   }

@@ -42,6 +42,13 @@ where {{#each unique_key_quoted}}target.{{this}} = incoming.{{this}}{{#unless @l
 insert into {{relation}} ({{join columns ", "}})
 select {{join columns ", "}} from {{ident src_name}};
 --; rows
+{{#if written}}
+{{!-- the keys of the rows this merge wrote, for the run's data tests --}}
+drop table if exists {{written}};
+--;
+create unlogged table {{written}} as select distinct {{join unique_key_quoted ", "}} from {{ident src_name}};
+--;
+{{/if}}
 {{#if unique_key}}
 {{> key_removals mode="candidates"}}
 {{else}}

@@ -87,7 +87,7 @@ from starts;
 --;
 analyze {{ident versions}};
 --;
-create temporary table {{ident changed}} (key text) on commit drop;
+create temporary table {{ident changed}} on commit drop as select {{unique_key}} as key from {{relation}} limit 0;
 --;
 {{#each watched}}
 create temporary table {{ident temp}} on commit drop as select {{quoted}} as value from {{../relation}} limit 0;
@@ -101,7 +101,7 @@ with gone as (
   returning t.*
 ){{#each watched}},
 gone_{{@index}} as (insert into {{ident temp}} select {{quoted}} from gone where {{quoted}} is not null){{/each}}
-insert into {{ident changed}} select {{unique_key}}::text from gone;
+insert into {{ident changed}} select {{unique_key}} from gone;
 --; rows
 with moved as (
   update {{relation}} as t
@@ -112,7 +112,7 @@ with moved as (
          or row({{#each stored_cols}}t.{{this}}{{#unless @last}}, {{/unless}}{{/each}}) is distinct from row({{#each stored_cols}}v.{{this}}{{#unless @last}}, {{/unless}}{{/each}}))
   returning t.{{unique_key}} as key
 )
-insert into {{ident changed}} select key::text from moved;
+insert into {{ident changed}} select key from moved;
 --; rows
 with added as (
   insert into {{relation}} ({{unique_key}}{{#each stored_cols}}, {{this}}{{/each}}, {{valid_from}}, {{valid_to}}, {{current_flag}})
@@ -122,7 +122,7 @@ with added as (
   order by v.key, v.valid_from
   returning {{unique_key}} as key
 )
-insert into {{ident changed}} select key::text from added;
+insert into {{ident changed}} select key from added;
 --; rows
 {{#if hard_deletes_invalidate}}
 {{!-- keys missing from a full extract: their current version ends now (new_record: and a deleted marker opens) --}}
@@ -135,20 +135,27 @@ with missing as (
 {{/if}}
   returning t.{{unique_key}} as key
 )
-insert into {{ident changed}} select key::text from missing;
+insert into {{ident changed}} select key from missing;
 --;
 {{#if hard_deletes_new_record}}
 insert into {{relation}} ({{unique_key}}, {{valid_from}}, {{valid_to}}, {{current_flag}})
 select distinct t.{{unique_key}}, {{run_time}}, null::timestamp, true
 from {{relation}} as t
-where t.{{valid_to}} = {{run_time}} and t.{{unique_key}}::text in (select key from {{ident changed}})
+where t.{{valid_to}} = {{run_time}} and t.{{unique_key}} in (select key from {{ident changed}})
   and not exists (select 1 from {{relation}} as cur where cur.{{unique_key}} = t.{{unique_key}} and cur.{{current_flag}});
 --;
 {{/if}}
 {{/if}}
 {{#if exists}}{{> key_removals mode="candidates"}}{{else}}{{> key_removals mode="unknown"}}{{/if}}
 insert into meta.snapshot_changes (snapshot, key, run_id)
-select distinct {{literal node}}, key, {{run_id}} from {{ident changed}};
+select distinct {{literal node}}, key::text, {{run_id}} from {{ident changed}};
+{{#if written}}
+--;
+{{!-- the keys whose versions this run wrote, for the run's data tests --}}
+drop table if exists {{written}};
+--;
+create unlogged table {{written}} as select distinct key as {{unique_key}} from {{ident changed}};
+{{/if}}
 {{#unless incremental_keys}}
 --;
 analyze {{relation}};

@@ -3,13 +3,13 @@
       relationships. For relationships, failing_<i> holds the failing values too (as text, at most
       keep_values of them), for the next run.
       Every row: a parent's keys are read once, as a distinct set, and joined.
-      With scope_xid, only the rows the run's merge wrote (see README, "Data tests"): they are read once
+      With scope, only the rows the run's merge wrote (see README, "Data tests"): they are read once
       into a CTE, and each relationship looks their values up in its parent: with hash_parent (a parent
       of up to a few million rows) in a hash of the parent's keys built once (NOT IN over a hashed
       subplan), otherwise in an anti join the planner picks. --}}
-{{#if scope_xid}}
+{{#if scope}}
 with changed as materialized (
-  select * from {{relation}} as child where child.xmin = {{literal scope_xid}}::xid
+  select * from {{relation}} as child where {{> _changed alias="child"}}
 ){{#each checks}}{{#if (eq kind "relationships")}},
 orphans_{{@index}} as (
   select distinct child.{{column}} as v from changed as child

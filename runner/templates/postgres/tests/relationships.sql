@@ -1,5 +1,5 @@
 {{!-- Values of the column that have no match in the referenced relation (orphans).
-      With scope_xid, only the rows the run's merge wrote; the runner checks the parent lost no value.
+      With scope, only the rows the run's merge wrote; the runner checks the parent lost no value.
       With still_failing, the values a check found before ($1, as text) that still are orphans: held by
       some row, missing from the referenced relation (see README, "Data tests"). --}}
 {{#if still_failing}}
@@ -12,8 +12,8 @@ select child.{{column}} as value, count(*) as occurrences
 from {{relation}} as child
 left join {{to_relation}} as parent on parent.{{field}} = child.{{column}}
 where child.{{column}} is not null and parent.{{field}} is null
-{{#if scope_xid}}
-  and child.xmin = {{literal scope_xid}}::xid
+{{#if scope}}
+  and {{> _changed alias="child"}}
 {{/if}}
 group by child.{{column}}
 {{/if}}

@@ -1,14 +1,14 @@
 {{!-- Slowly changing dimension type 2 validity: every key has exactly one current row, current means
       "no end", versions do not overlap, and each version ends where the next one starts (no gaps).
-      With scope_xid, only the keys whose versions the run wrote. --}}
+      With scope, only the keys whose versions the run wrote. --}}
 with versions as (
   select {{unique_key}} as key, {{valid_from}} as valid_from, {{valid_to}} as valid_to, {{current_flag}} as is_current,
          lead({{valid_from}}) over (partition by {{unique_key}} order by {{valid_from}}) as next_from
   from {{relation}}
   where true
   {{#if where}}and ({{where}}){{/if}}
-  {{#if scope_xid}}
-  and {{unique_key}} in (select {{unique_key}} from {{relation}} where xmin = {{literal scope_xid}}::xid)
+  {{#if scope}}
+  and {{unique_key}} in (select {{unique_key}} from {{relation}} where {{> _changed}})
   {{/if}}
 ),
 problems as (

@@ -1,6 +1,6 @@
 {{!-- Values of the column that occur more than once. When a unique index on exactly this column (or
       the primary key) enforces it, the database has already checked: the one-time filter skips the scan.
-      With scope_xid, only the values of the rows the run's merge wrote (any duplicate involves one). --}}
+      With scope, only the values of the rows the run's merge wrote (any duplicate involves one). --}}
 select {{column}} as value, count(*) as occurrences
 from {{relation}}
 where {{column}} is not null
@@ -10,8 +10,8 @@ where {{column}} is not null
     where i.indrelid = {{literal relation}}::regclass and i.indisunique and i.indpred is null and i.indexprs is null
       and i.indnkeyatts = 1 and a.attname = {{literal column_name}}
   )
-{{#if scope_xid}}
-  and {{column}} in (select {{column}} from {{relation}} where xmin = {{literal scope_xid}}::xid)
+{{#if scope}}
+  and {{column}} in (select {{column}} from {{relation}} where {{> _changed}})
 {{/if}}
 group by {{column}}
 having count(*) > 1
