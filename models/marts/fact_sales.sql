@@ -8,11 +8,9 @@
 with sales as (
   select * from {{ref "stg_sales"}}
   {{#if is_incremental}}
+  {{!-- as an array the changed customers make one bitmap scan of the batch and customer indexes --}}
   where _batch_id > {{prev.batch_id}}
-  {{!-- two index scans (batch, customer) rather than one OR that scans every sale --}}
-  union
-  select * from {{ref "stg_sales"}}
-  where customer_id in {{changed_keys snapshot="dim_customer"}}
+     or customer_id = any(array{{changed_keys snapshot="dim_customer"}})
   {{/if}}
 ),
 
