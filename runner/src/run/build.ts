@@ -14,6 +14,7 @@ import { describeFailure } from './failure.js';
 import { materialize, NodeSqlError, viewSql, type NodeOutcome, type NodeRunContext } from './materialize.js';
 import { lineageOf, sqlForRun } from './node-sql.js';
 import { readWatermarks } from './run-record.js';
+import { definitionOf, inputsDeclared, readChangeState, skippable, unchangedSince, type ChangeState } from './unchanged.js';
 import { schedule, type Scheduled } from './scheduler.js';
 import { snapshotContext } from './snapshot.js';
 
@@ -35,6 +36,10 @@ interface Build {
   runDir: string;
   /** When events without a time of their own (snapshots without updated_at) happen. */
   runTime: string;
+  /** What tells whether a node may be left alone (see unchanged.ts). */
+  changes: ChangeState;
+  /** Nodes left alone in this run, with what their result says. */
+  unchanged: Map<string, string>;
 }
 
 const none: Watermark = { run_id: 0, batch_id: 0 };
@@ -69,12 +74,14 @@ async function prepareBuild(ctx: RunContext, runnable: string[], reserved: Promi
   const schemas = [...new Set(runnable.map((n) => compiled.nodes.get(n)!.config.schema))];
   // one round trip on the lock's session: the statements go out together and come back in order
   const conn = ctx.lock.conn as unknown as Database['sql'];
-  const [, catalog, previous] = await Promise.all([
+  const [, catalog, previous, changes] = await Promise.all([
     schemas.length ? conn.unsafe(statement('run/create-schemas', { schemas })) : null,
-    readCatalog(conn, schemas), readWatermarks(conn)]);
+    readCatalog(conn, schemas), readWatermarks(conn), readChangeState(conn)]);
   ctx.written.previous = previous;
+  const definitions = new Map(runnable.map((n) => compiled.nodes.get(n)!).filter(skippable)
+    .map((node) => [node.name, definitionOf(node, compiled)]));
   const nodeRun: NodeRunContext = { runId: ctx.runId, fullRefresh: Boolean(ctx.opts.fullRefresh), catalog,
-    templates: loadTemplates('materializations', project.dir), watched: watchedColumns(compiled.nodes) };
+    templates: loadTemplates('materializations', project.dir), watched: watchedColumns(compiled.nodes), definitions };
   return {
     ctx, catalog, nodeRun,
     sessions: await reserved,
@@ -83,6 +90,8 @@ async function prepareBuild(ctx: RunContext, runnable: string[], reserved: Promi
     runFiles: new Map(),
     runDir: join(targetDir(project.dir), 'run'),
     runTime: new Date().toISOString().replace('T', ' ').replace('Z', ''),
+    changes,
+    unchanged: new Map(),
   };
 }
 
@@ -119,8 +128,14 @@ async function runNode(b: Build, name: string, worker: number, announced = false
   if (!announced) announce(b, node);
   const t0 = Date.now();
   const existing = b.catalog.get(nodeKey(node));
+  const since = existing && !b.ctx.opts.fullRefresh && skippable(node)
+    ? unchangedSince(node, compiled, b.changes, b.nodeRun.definitions!.get(name)!) : undefined;
+  if (since !== undefined) return leftAlone(b, node, since, Date.now() - t0);
   try {
-    return succeeded(b, node, await materializeNode(b, node, b.sessions[worker].sql, existing), Date.now() - t0, existing);
+    const out = await materializeNode(b, node, b.sessions[worker].sql, existing);
+    b.changes.ran.add(name);
+    if (out.changed !== false) b.changes.changed.add(name);
+    return succeeded(b, node, out, Date.now() - t0, existing);
   } catch (caught) {
     const e = lostConnection(caught instanceof NodeSqlError ? caught.cause : caught, db.display) ?? caught;
     if (caught instanceof NodeSqlError) b.runFiles.set(join(b.runDir, node.path), caught.sql + '\n');
@@ -129,6 +144,20 @@ async function runNode(b: Build, name: string, worker: number, announced = false
     if (lineage.enabled) lineage.node('FAIL', runId, { ...lineageOf(node, compiled), message: failure });
     throw e;
   }
+}
+
+/**
+ * A node nothing of which changed since run `since`: not built. Its data tests have no new rows to
+ * check (see changedRowScopes).
+ */
+function leftAlone(b: Build, node: Node, since: number, ms: number) {
+  const { logger, runId, lineage } = b.ctx;
+  const message = `unchanged: nothing it reads or is made of changed since run ${since}`;
+  logger.event({ event: 'node', run_id: runId, node: node.name, status: 'success', ms, rows: 0, message });
+  if (lineage.enabled) lineage.node('COMPLETE', runId, lineageOf(node, b.ctx.compiled));
+  b.ctx.written.keys.set(node.name, { relation: '', columns: [], none: true });
+  b.unchanged.set(node.name, message);
+  return { rows: 0, ms };
 }
 
 /**
@@ -142,6 +171,8 @@ async function materializeNode(b: Build, node: Node, conn: Session['sql'], exist
   const prev = existing && !fullRefresh ? b.ctx.written.previous.get(node.name) ?? none : none;
   const sqlFor = (safe: boolean) => sqlForRun(node, compiled, existing, prev, { runId, fullRefresh, safe });
   const sql = sqlFor(false);
+  // what it is built from is recorded only when its inputs are known: then a later run may leave it alone
+  if (skippable(node) && !(await inputsDeclared(conn, node, compiled, sql))) b.nodeRun.definitions!.set(node.name, '');
   let extra: Record<string, unknown> = { prev };
   if (node.config.materialized === 'snapshot') {
     const described = await conn.unsafe(statement('run/describe', { sql: sql.replace(/;\s*$/, '') }));
@@ -213,7 +244,7 @@ function collectResults(b: Build, runnable: string[], outcome: Map<string, Sched
       started_at: s.startedAt ? new Date(s.startedAt).toISOString() : undefined,
       finished_at: s.finishedAt ? new Date(s.finishedAt).toISOString() : undefined };
     if (s.status === 'success') {
-      results.push({ ...base, status: 'success', rows: (s.result as { rows: number | null }).rows });
+      results.push({ ...base, status: 'success', rows: (s.result as { rows: number | null }).rows, message: b.unchanged.get(name) });
     } else if (s.status === 'error') {
       failed = true;
       results.push({ ...base, status: 'error', rows: null, message: describeFailure(node, s.error, b.existedBefore.has(nodeKey(node))) });

@@ -73,6 +73,8 @@ export interface WrittenKeys {
   relation: string;
   /** The key columns, quoted, as the model's table names them. */
   columns: string[];
+  /** Nothing was written: the node was left alone, unchanged. */
+  none?: boolean;
 }
 
 /** What this run's builds leave for its data tests. */

@@ -63,7 +63,7 @@ export function batchChecks(tests: DataTest[], templates: TemplateSet): { batche
   const rest: DataTest[] = [];
   for (const t of tests) {
     // one scan per model and scope: the rows a run wrote, or all of them
-    const key = `${t.model}\u0000${t.scoped?.relation ?? ''}`;
+    const key = `${t.model}\u0000${t.scoped ? (t.scoped.none ? 'none' : t.scoped.relation) : ''}`;
     if (template && t.check) byModel.set(key, [...(byModel.get(key) ?? []), t]);
     else rest.push(t);
   }

@@ -14,6 +14,8 @@ export interface NodeOutcome {
   sql: string;
   /** The keys of the rows an incremental or snapshot node's merge wrote; absent for everything else. */
   written?: WrittenKeys;
+  /** False when the node was left alone or its merge wrote nothing: what reads it may be left alone too. */
+  changed?: boolean;
 }
 
 type Conn = {
@@ -27,6 +29,8 @@ export interface NodeRunContext {
   templates: TemplateSet;
   /** Per node, the columns that relationships tests point at (see key_removals.sql). */
   watched?: Map<string, string[]>;
+  /** Per node, what it is built from (see run/unchanged.ts): recorded with its watermark. */
+  definitions?: Map<string, string>;
 }
 
 const asList = (v: unknown): string[] =>
@@ -98,12 +102,14 @@ export async function materialize(conn: Conn, node: Node, sql: string, ctx: Node
   if (!template) throw new Error(`no template for materialization "${node.config.materialized}"`);
   const watermarked = node.config.materialized === 'incremental' || node.config.materialized === 'snapshot';
   const stored = recordsKeyRemovals(node.config.materialized);
-  const records = [];
-  if (watermarked) records.push(statement('run/record-node-state', { node: node.name, run_id: ctx.runId }));
-  if (stored && !ctx.watched?.get(node.name)?.length) {
-    records.push(statement('run/record-unknown-removals', { node: node.name, run_id: ctx.runId }));
-  }
-  const record = records.join(';\n');
+  const records = (changed: boolean) => [
+    ...(watermarked || node.config.materialized === 'table' ? [statement('run/record-node-state',
+      { node: node.name, run_id: ctx.runId, changed, definition: ctx.definitions?.get(node.name) ?? '' })] : []),
+    // a build that no relationships test watched: nobody knows what it removed (see key_removals.sql)
+    ...(stored && !ctx.watched?.get(node.name)?.length
+      ? [statement('run/record-unknown-removals', { node: node.name, run_id: ctx.runId })] : []),
+  ].join(';\n');
+  const record = records(true);
   // a merge keeps the keys of the rows it writes: the run's tests may check just those
   const written = watermarked && existing && !ctx.fullRefresh ? writtenKeys(node) : undefined;
   const render = (more: Record<string, unknown>) =>
@@ -140,13 +146,16 @@ export async function materialize(conn: Conn, node: Node, sql: string, ctx: Node
       const result = await conn.unsafe(s.text);
       if (s.rows) rows = (rows ?? 0) + s.rows * (result.count ?? 0);
     }
-    if (record) await conn.unsafe(record);
+    // a merge that wrote nothing changed nothing: what reads it may be left alone
+    const done = records(!written || (rows ?? 0) > 0);
+    if (done) await conn.unsafe(done);
     await conn.unsafe('commit');
   } catch (e) {
     await conn.unsafe('rollback').catch(() => {});
     throw attachSql(e, ran.join(';\n--\n'), ran[ran.length - 1]);
   }
-  return { rows, sql: ran.join(';\n'), written: written && { relation: written.relation, columns: written.columns(extra) } };
+  return { rows, sql: ran.join(';\n'), written: written && { relation: written.relation, columns: written.columns(extra) },
+    changed: !written || (rows ?? 0) > 0 };
 }
 
 /**
