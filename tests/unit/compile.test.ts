@@ -149,4 +149,15 @@ describe('compile: template errors', () => {
     expect(compileError({ 'models/m.sql': 'select 1', 'macros/ref.sql': 'x' }).message)
       .to.equal('macro "ref" (macros/ref.sql) has the name of a built-in helper; rename it');
   });
+
+  it('should not take a materialization or test template the project overrides for a macro', () => {
+    const { project, compiled: overridden } = prepare(folder({
+      'models/m.sql': "select '{{macro_with_arg snapshot=\"dim\"}}' as snapshot_name",
+      'macros/macro_with_arg.sql': '{{snapshot}}',
+      'macros/materializations/snapshot.sql': 'create table {{relation}} as {{sql}}',
+      'macros/tests/unique.sql': 'select 1',
+    }), collectingLogger());
+    expect(project.macros.map((m) => m.name)).to.deep.equal(['macro_with_arg']);
+    expect(compiledSql(overridden.nodes.get('m')!, overridden)).to.equal("select 'dim' as snapshot_name");
+  });
 });

@@ -184,8 +184,11 @@ export function loadProject(dir: string): Project {
   }
 
   const macrosDir = join(dir, 'macros');
+  // macros/materializations/ and macros/tests/ override the runner's templates of those kinds: they are
+  // not macros (a helper named "snapshot" would shadow every {{snapshot}} a macro reads)
+  const overrides = ['materializations', 'tests'].map((kind) => join(macrosDir, kind) + sep);
   const macros = existsSync(macrosDir)
-    ? walk(macrosDir).filter((f) => f.endsWith('.sql')).map((f) => ({
+    ? walk(macrosDir).filter((f) => f.endsWith('.sql') && !overrides.some((o) => f.startsWith(o))).map((f) => ({
         name: basename(f, '.sql'),
         path: toPosix(relative(dir, f)),
         text: readFileSync(f, 'utf8'),
