@@ -45,6 +45,8 @@ export interface RenderContext {
   vars: Record<string, unknown>;
   /** Set when a first attempt failed on a bad value (SQLSTATE class 22): macros switch to per-row parsing. */
   safe?: boolean;
+  /** Where `{{meta "table"}}` points: the runner's schema meta, or a unit test's temporary schema. */
+  meta_schema?: string;
 }
 
 export const compileContext: RenderContext = {
@@ -123,6 +125,10 @@ export function createEnvironment(project: Project): TemplateEnv {
         `; macros are files in macros/ (macros/${options.name}.sql would define this one)`}`);
   });
   hb.registerHelper({ quote: sqlHelpers.literal, ident: sqlHelpers.ident, join: sqlHelpers.join, eq: sqlHelpers.eq });
+  hb.registerHelper('meta', (table: unknown, ...rest: unknown[]) => {
+    const root = (rest.pop() as HelperOptions).data?.root as RenderContext | undefined;
+    return `${ident(root?.meta_schema ?? 'meta')}.${ident(String(table))}`;
+  });
   hb.registerHelper('concat', (...parts: unknown[]) => parts.slice(0, -1).map(String).join(''));
   hb.registerHelper('var', (name: unknown, ...rest: unknown[]) => {
     const options = rest.pop() as HelperOptions;

@@ -31,6 +31,11 @@ export interface NodeRunContext {
   watched?: Map<string, string[]>;
   /** Per node, what it is built from (see run/unchanged.ts): recorded with its watermark. */
   definitions?: Map<string, string>;
+  /**
+   * A unit test's stand-ins for the bookkeeping (a schema for meta's tables, a relation for
+   * staging.rejected_rows): its builds write only there, and record no watermark nor written keys.
+   */
+  scratch?: { meta: string; rejectedRows: string };
 }
 
 const asList = (v: unknown): string[] =>
@@ -67,6 +72,8 @@ export function templateContext(node: Node, sql: string, ctx: NodeRunContext, ex
     reject_column: node.config.reject_column,
     reject_source: node.config.reject_source ?? node.name,
     node_literal: literal(node.name),
+    meta: ctx.scratch?.meta ?? 'meta',
+    rejected_rows: ctx.scratch?.rejectedRows ?? 'staging.rejected_rows',
     watched: (ctx.watched?.get(node.name) ?? []).map((name, i) => ({
       name, quoted: ident(name), temp: `${alias.slice(0, 30)}__sadp_gone_${ctx.runId}_${i}`,
     })),
@@ -102,7 +109,8 @@ export async function materialize(conn: Conn, node: Node, sql: string, ctx: Node
   if (!template) throw new Error(`no template for materialization "${node.config.materialized}"`);
   const watermarked = node.config.materialized === 'incremental' || node.config.materialized === 'snapshot';
   const stored = recordsKeyRemovals(node.config.materialized);
-  const records = (changed: boolean) => [
+  // a unit test's build (scratch) records nothing: no watermark, no removals
+  const records = (changed: boolean) => ctx.scratch ? '' : [
     ...(watermarked || node.config.materialized === 'table' ? [statement('run/record-node-state',
       { node: node.name, run_id: ctx.runId, changed, definition: ctx.definitions?.get(node.name) ?? '' })] : []),
     // a build that no relationships test watched: nobody knows what it removed (see key_removals.sql)
@@ -111,7 +119,7 @@ export async function materialize(conn: Conn, node: Node, sql: string, ctx: Node
   ].join(';\n');
   const record = records(true);
   // a merge keeps the keys of the rows it writes: the run's tests may check just those
-  const written = watermarked && existing && !ctx.fullRefresh ? writtenKeys(node) : undefined;
+  const written = watermarked && existing && !ctx.fullRefresh && !ctx.scratch ? writtenKeys(node) : undefined;
   const render = (more: Record<string, unknown>) =>
     splitStatements(template(templateContext(node, sql, ctx, existing, { ...extra, written: written?.relation, ...more })));
 

@@ -6,6 +6,10 @@ const list = (v: unknown): string[] | undefined =>
   v === undefined || v === null || v === '' || v === 'all' ? undefined
     : Array.isArray(v) ? v.map(String) : String(v).split(',').map((s) => s.trim()).filter(Boolean);
 
+/** The column of a snapshot's table that identifies a version: `surrogate_key`, default `<key without _id>_key`. */
+export const surrogateKeyOf = (node: Node): string =>
+  String(node.config.surrogate_key ?? `${String(node.config.unique_key ?? '').replace(/_id$/, '')}_key`);
+
 /**
  * What the snapshot template needs beyond the common context: the tracked columns (default: every
  * column of the model but the key, the event time and `_`-prefixed lineage), the validity columns, and
@@ -39,7 +43,7 @@ export function snapshotContext(node: Node, modelColumns: string[],
   if (!['ignore', 'invalidate', 'new_record'].includes(hardDeletes)) {
     throw projectError(`snapshot "${node.name}": hard_deletes must be ignore, invalidate or new_record, not "${hardDeletes}"`);
   }
-  const surrogate = String(c.surrogate_key ?? `${uniqueKey.replace(/_id$/, '')}_key`);
+  const surrogate = surrogateKeyOf(node);
   const tmp = (s: string) => `${node.name.slice(0, 30)}__${s}_${runId}`;
   return {
     unique_key: ident(uniqueKey),

@@ -54,7 +54,7 @@ create unlogged table {{written}} as select distinct {{join unique_key_quoted ",
 {{else}}
 {{!-- without a key nothing is replaced: values only come in --}}
 {{#each watched}}
-insert into meta.key_removals (node, run_id, field, removed) values ({{literal ../node}}, {{../run_id}}, {{literal name}}, 0)
+insert into {{../meta}}.key_removals (node, run_id, field, removed) values ({{literal ../node}}, {{../run_id}}, {{literal name}}, 0)
 on conflict (node, run_id, field) do update set removed = excluded.removed;
 --;
 {{/each}}

@@ -6,7 +6,7 @@
       that no row holds any more (incremental merges, snapshots).
       A first build has nothing to compare with: it records NULL (unknown). --}}
 {{#each watched}}
-insert into meta.key_removals (node, run_id, field, removed)
+insert into {{../meta}}.key_removals (node, run_id, field, removed)
 {{#if (eq ../mode "compare")}}
 select {{literal ../node}}, {{../run_id}}, {{literal name}}, count(*)
 from (select {{quoted}} from {{../relation}} where {{quoted}} is not null
