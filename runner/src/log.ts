@@ -60,6 +60,8 @@ export function createLogger(stream: NodeJS.WriteStream = process.stderr, json =
   const tty = Boolean(stream.isTTY);
   return {
     event(e) {
+      // unit tests are reported on stdout, by the command that runs them
+      if (e.event === 'unit_test') return;
       if ((e.event === 'node' || e.event === 'test') && e.status && e.status !== 'start') {
         const rows = e.rows === undefined || e.rows === null ? '' : ` ${e.rows} rows`;
         const ms = e.ms === undefined ? '' : ` ${e.ms} ms`;

@@ -41,6 +41,11 @@ export const commandTable: Record<string, Command> = {
       'full-tests': { type: 'boolean', text: 'check every row, not only the rows a merge wrote' },
     },
   },
+  'unit-tests': {
+    module: 'unit-tests',
+    summary: "run the models' unit tests (unit_tests: in the models' YAML) on temporary tables; the warehouse is left as it is",
+    flags: { select: { ...select, text: 'models whose unit tests run, same forms as build-models' }, exclude, 'lock-timeout': lockTimeout },
+  },
   snapshot: {
     module: 'build-models',
     summary: 'ingest, then build only the snapshots (SCD2) and what they depend on',

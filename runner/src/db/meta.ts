@@ -17,6 +17,9 @@ function runnerMigrations(): { text: string; version: string } {
   return (migrations = { text, version });
 }
 
+/** The version a meta schema is at once ensureMeta brought it up to date. */
+export const metaVersion = (): string => runnerMigrations().version;
+
 /**
  * Brings the runner's own tables (schema meta) up to date. They come from runner/migrations/, created by
  * the runner itself rather than the project's migrations, so that any project directory works. Each file

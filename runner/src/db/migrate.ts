@@ -8,17 +8,14 @@ import { statement } from '../sql/statements.js';
 /**
  * Applies the project's `migrations/` with @databases/pg-migrations (its bookkeeping lives in `meta`).
  * pg-migrations opens its own pool and reads its tables on every call, so the runner remembers the
- * digest of the folder it last applied and skips the whole step when nothing changed.
+ * digest of the folder it last applied and skips the whole step when nothing changed. Returns whether
+ * it applied the folder.
  */
-export async function applyProjectMigrations(sql: Sql, url: string, dir: string | undefined): Promise<number> {
-  if (!dir) return 0;
-  const files = readdirSync(dir).filter((f) => /^\d+-.*\.(sql|ts|js)$/.test(f)).sort();
-  if (!files.length) return 0;
-  const hash = createHash('sha256');
-  for (const f of files) hash.update(f).update('\0').update(readFileSync(join(dir, f))).update('\0');
-  const digest = hash.digest('hex');
+export async function applyProjectMigrations(sql: Sql, url: string, dir: string | undefined): Promise<boolean> {
+  const digest = dir ? migrationsDigest(dir) : undefined;
+  if (!dir || !digest) return false;
   const [known] = await sql.unsafe(statement('meta/migrations-digest'), [dir]);
-  if (known?.digest === digest) return 0;
+  if (known?.digest === digest) return false;
 
   const mod = await import('@databases/pg-migrations') as unknown as {
     connect: (o: object) => { dispose(): Promise<void> };
@@ -39,5 +36,14 @@ export async function applyProjectMigrations(sql: Sql, url: string, dir: string 
     await connection.dispose();
   }
   await sql.unsafe(statement('meta/record-migrations-digest'), [dir, digest]);
-  return files.length;
+  return true;
+}
+
+/** The digest of a migrations folder's files (names and contents); undefined when it holds none. */
+export function migrationsDigest(dir: string): string | undefined {
+  const files = readdirSync(dir).filter((f) => /^\d+-.*\.(sql|ts|js)$/.test(f)).sort();
+  if (!files.length) return undefined;
+  const hash = createHash('sha256');
+  for (const f of files) hash.update(f).update('\0').update(readFileSync(join(dir, f))).update('\0');
+  return hash.digest('hex');
 }

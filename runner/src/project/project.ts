@@ -20,6 +20,13 @@ export interface ModelProps {
   file: string;
 }
 
+/** One entry of a `unit_tests:` list in a YAML file under `models/`, as written (checked by unit/spec.ts). */
+export interface UnitTestDecl {
+  /** The YAML file, relative to the project. */
+  file: string;
+  spec: unknown;
+}
+
 export interface ModelFile {
   name: string;
   /** Path relative to the project, with forward slashes: `models/marts/fact_sales.sql`. */
@@ -43,6 +50,8 @@ export interface Project {
   analyses: ModelFile[];
   /** `seeds/<name>.csv`, loaded into `seeds.<name>` and read as `{{source "seeds" "<name>"}}`. */
   seeds: SourceTable[];
+  /** The models' unit tests (DESIGN §11), in file order. */
+  unitTests: UnitTestDecl[];
   warnings: string[];
 }
 
@@ -129,12 +138,17 @@ export function loadProject(dir: string): Project {
   const folderDefaults = new Map<string, Record<string, unknown>>();
   const props = new Map<string, ModelProps>();
   const sources: SourceTable[] = [];
+  const unitTests: UnitTestDecl[] = [];
 
   const yaml = new YamlCache(dir);
   for (const file of files.filter((f) => /\.ya?ml$/.test(f))) {
     const rel = toPosix(relative(dir, file));
     const doc = readYaml(file, dir, yaml);
     sources.push(...parseSources(doc, rel));
+    if (doc.unit_tests !== undefined && doc.unit_tests !== null) {
+      if (!Array.isArray(doc.unit_tests)) throw projectError(`"unit_tests" in "${rel}" must be a list of tests`);
+      for (const spec of doc.unit_tests) unitTests.push({ file: rel, spec });
+    }
     if (doc.defaults) folderDefaults.set(toPosix(relative(modelsDir, join(file, '..'))), doc.defaults as Record<string, unknown>);
     for (const m of (doc.models ?? []) as Record<string, unknown>[]) {
       const name = String(m.name);
@@ -216,6 +230,7 @@ export function loadProject(dir: string): Project {
     dir,
     models,
     seeds,
+    unitTests,
     macros,
     analyses,
     sources,

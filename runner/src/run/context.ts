@@ -32,7 +32,7 @@ export interface RunOptions {
 export interface NodeResult {
   node: string;
   path?: string;
-  kind: 'model' | 'test' | 'ingest';
+  kind: 'model' | 'test' | 'ingest' | 'unit_test';
   status: 'success' | 'error' | 'skipped' | 'pass' | 'fail' | 'warn';
   ms: number;
   rows: number | null;

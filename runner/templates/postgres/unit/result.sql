@@ -1,0 +1,3 @@
+{{!-- what the model's SELECT returns for a test, kept to be compared --}}
+create temporary table {{relation}} as
+{{sql}}
