@@ -28,6 +28,7 @@ export async function run(argv: string[], ctx: CommandContext, name: string): Pr
     threads: num(args, 'threads', defaultOf('build-models', 'threads'), 1),
     lockTimeoutMs: num(args, 'lock-timeout', defaultOf('build-models', 'lock-timeout'), 0) * 1000,
     skipTests: bool(args, 'skip-tests'),
+    skipUnitTests: bool(args, 'skip-unit-tests'),
     skipIngest: bool(args, 'skip-ingest') || bool(args, 'tests-only'),
     testsOnly: bool(args, 'tests-only'),
     fullTests: bool(args, 'full-tests') || bool(args, 'tests-only'),
@@ -41,13 +42,15 @@ const rejectedQuery = 'select stage, source, file, line, reason from staging.rej
 
 export function printSummary(summary: Awaited<ReturnType<typeof runPipeline>>) {
   flushLogs();
-  const count = (s: string) => summary.results.filter((r) => r.status === s).length;
+  const count = (s: string, kind?: string) => summary.results.filter((r) => r.status === s && (!kind || r.kind === kind)).length;
   const models = summary.results.filter((r) => r.kind === 'model');
   const tests = summary.results.filter((r) => r.kind === 'test');
+  const unit = summary.results.filter((r) => r.kind === 'unit_test');
   const parts = [`run ${summary.run_id} ${summary.status}`, `${models.length} nodes`];
   if (count('error')) parts.push(`${count('error')} failed`);
   if (count('skipped')) parts.push(`${count('skipped')} skipped`);
-  if (tests.length) parts.push(`${tests.length} tests: ${count('pass')} passed, ${count('warn')} warned, ${count('fail')} failed`);
+  if (unit.length) parts.push(`${unit.length} unit tests: ${count('pass', 'unit_test')} passed, ${count('fail', 'unit_test')} failed`);
+  if (tests.length) parts.push(`${tests.length} tests: ${count('pass', 'test')} passed, ${count('warn', 'test')} warned, ${count('fail', 'test')} failed`);
   const ingest = summary.ingest as { rows?: number; rejected?: number; files?: unknown[] } | undefined;
   if (ingest) parts.push(`ingested ${ingest.rows ?? 0} rows (${ingest.rejected ?? 0} malformed)`);
   if (summary.rejected_in_staging) parts.push(`${summary.rejected_in_staging} records failed validation`);
@@ -57,6 +60,8 @@ export function printSummary(summary: Awaited<ReturnType<typeof runPipeline>>) {
     process.stdout.write(`  rejected records, newest first: ${showRowsCommand(rejectedQuery)}\n`);
   }
   for (const r of summary.results.filter((x) => x.status === 'error' || x.status === 'fail')) {
-    process.stdout.write(`  ${r.status === 'fail' ? 'failed test' : 'error in'} ${r.node}: ${(r.message ?? '').split('\n')[0]}\n`);
+    // a unit test's diff is the point of its failure: in full
+    const message = r.kind === 'unit_test' ? (r.message ?? '').replace(/\n/g, '\n    ') : (r.message ?? '').split('\n')[0];
+    process.stdout.write(`  ${r.status === 'fail' ? 'failed test' : 'error in'} ${r.node}: ${message}\n`);
   }
 }

@@ -39,6 +39,7 @@ export const commandTable: Record<string, Command> = {
       'skip-ingest': { type: 'boolean', text: 'build from what raw holds, without looking at the landing folder' },
       'tests-only': { type: 'boolean', text: 'run the data tests of the selected models, build nothing' },
       'full-tests': { type: 'boolean', text: 'check every row, not only the rows a merge wrote' },
+      'skip-unit-tests': { type: 'boolean', text: "build without running the selected models' unit tests first" },
     },
   },
   'unit-tests': {

@@ -57,7 +57,8 @@ export async function buildNodes(ctx: RunContext, reserved: Promise<Session[]>):
     const outcome = await schedule(runnable, b.graph, b.sessions.length, (name, worker) => runNode(b, name, worker),
       (name, because) => ctx.logger.event({ event: 'node', run_id: ctx.runId, node: name, status: 'skipped',
         message: `skipped: upstream "${because}" failed` }),
-      { canGroup: (name) => compiled.nodes.get(name)!.config.materialized === 'view', max: 1000, run: (names, worker) => runViews(b, names, worker) });
+      { canGroup: (name) => compiled.nodes.get(name)!.config.materialized === 'view' && !ctx.blocked.has(name), max: 1000,
+        run: (names, worker) => runViews(b, names, worker) });
     const failed = collectResults(b, runnable, outcome);
     // nodes that failed for want of a connection say nothing about the models: the run failed
     const lost = runnable.map((n) => outcome.get(n)!.error).find((e) => e instanceof ConnectionLost);
@@ -125,6 +126,11 @@ async function runNode(b: Build, name: string, worker: number, announced = false
   const { compiled, db, logger, runId, lineage } = b.ctx;
   const node = compiled.nodes.get(name)!;
   checkLock(b);
+  const blocked = b.ctx.blocked.get(name);
+  if (blocked) {
+    logger.event({ event: 'node', run_id: runId, node: name, status: 'error', ms: 0, message: blocked.message });
+    throw blocked;
+  }
   if (!announced) announce(b, node);
   const t0 = Date.now();
   const existing = b.catalog.get(nodeKey(node));

@@ -19,6 +19,8 @@ export interface RunOptions {
   /** How long to wait for another run's lock. */
   lockTimeoutMs?: number;
   skipTests?: boolean;
+  /** Build without running the selected models' unit tests first. */
+  skipUnitTests?: boolean;
   skipIngest?: boolean;
   /** Run the data tests of the selected models against what is built, building nothing. */
   testsOnly?: boolean;
@@ -101,5 +103,7 @@ export interface RunContext {
   lineage: LineageEmitter;
   /** Every node's and test's outcome so far. */
   results: NodeResult[];
+  /** Models not to build, with the reason (their unit tests failed): they fail, what depends on them is skipped. */
+  blocked: Map<string, Error>;
   written: Written;
 }

@@ -17,6 +17,8 @@ import { buildable, buildNodes } from './build.js';
 import type { NodeResult, RunContext, RunOptions, RunSummary } from './context.js';
 import { finishRun, rejectedInStaging, startRun } from './run-record.js';
 import { runDataTests } from './test-run.js';
+import { plannedUnitTests, unitTestsReady, unitTestStep } from './unit-step.js';
+import { unitTestSessions } from '../unit/run.js';
 
 type Prepared = ReturnType<typeof prepare>;
 
@@ -25,6 +27,7 @@ export async function runPipeline(opts: RunOptions): Promise<RunSummary> {
   const started = Date.now();
   const threads = Math.max(1, opts.threads ?? 4);
   const { prepared, planned, db } = await prepareAndConnect(opts, threads, started);
+  const unitTests = plannedUnitTests(prepared, planned, opts);
   const results: NodeResult[] = [];
   const outcome: Outcome = { status: 'success', exitCode: 0, rejectedInStaging: 0 };
   let ctx: RunContext | undefined;
@@ -52,9 +55,14 @@ export async function runPipeline(opts: RunOptions): Promise<RunSummary> {
     lineage = openLineage(db, opts);
     lineage.run('START', runId);
     ctx = { opts, logger: opts.logger, db, ...prepared, planned, runId, threads, lock, lineage, results,
-      written: { keys: new Map(), previous: new Map() } };
+      written: { keys: new Map(), previous: new Map() }, blocked: new Map() };
     await applyProjectMigrations(lock.conn as never, db.url, prepared.project.migrationsDir);
-    if (ingesting) outcome.ingest = await ingestStep(ctx, ingestModule!);
+    await unitTestsReady(ctx, unitTests);
+    // the unit tests read nothing that ingest writes: they run beside it, and both end before the build
+    const [ingested, tested] = await Promise.allSettled([
+      ingesting ? ingestStep(ctx, ingestModule!) : undefined, unitTestStep(ctx, unitTests)]);
+    for (const step of [ingested, tested]) if (step.status === 'rejected') throw step.reason;
+    outcome.ingest = (ingested as PromiseFulfilledResult<unknown>).value;
     const handed = sessions;
     sessions = undefined;
     await buildAndTest(ctx, outcome, handed);
@@ -109,10 +117,10 @@ interface Outcome {
  * while the compile runs); an embedded server starts only for a project that compiles.
  */
 async function prepareAndConnect(opts: RunOptions, threads: number, started: number): Promise<{ prepared: Prepared; planned: string[]; db: Database }> {
-  // the lock's session, one per thread, and for ingest (reserved while the threads' sessions are held)
-  // two sources side by side, each file in up to partsPerFile() parts
+  // the lock's session, one per thread, the unit tests' and for ingest (reserved while the threads'
+  // sessions are held) two sources side by side, each file in up to partsPerFile() parts
   const open = () => connect({ projectDir: opts.projectDir, databaseUrl: opts.databaseUrl, logger: opts.logger,
-    max: threads + 1 + Math.max(2, ingestLanes * partsPerFile()) });
+    max: threads + 1 + unitTestSessions + Math.max(2, ingestLanes * partsPerFile()) });
   const early = !opts.db && (opts.databaseUrl ?? process.env.DATABASE_URL) ? open() : undefined;
   early?.catch(() => {});
   if (early) await new Promise((resolve) => setTimeout(resolve, 0));
