@@ -3,6 +3,8 @@ import type { NodeResult, RunSummary } from '../run/context.js';
 /** What the docs site shows, as the page's script reads it. */
 export interface DocColumn { name: string; type?: string; description?: string; tests: string[] }
 export interface DocTest { name: string; kind: string; column?: string; severity: string; sql?: string; result?: NodeResult }
+/** A model's unit test as the page lists it: what it checks, what it gives, how many runs. */
+export interface DocUnitTest { name: string; description?: string; file: string; inputs: string[]; steps: number; result?: NodeResult }
 export interface DocNode {
   /** `model/<name>` or `source/<source>.<table>`: also its address, `#/<id>`. */
   id: string;
@@ -16,6 +18,7 @@ export interface DocNode {
   columns: DocColumn[];
   config?: Record<string, unknown>;
   tests: DocTest[];
+  unit_tests?: DocUnitTest[];
   sql?: string;
   upstream: string[];
   downstream: string[];

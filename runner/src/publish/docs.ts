@@ -10,7 +10,8 @@ import type { Logger } from '../log.js';
 import { prepare } from '../compile/prepare.js';
 import type { RunSummary } from '../run/context.js';
 import { loadTemplates, runnerRoot } from '../sql/templates.js';
-import type { DocNode, DocsData, DocTest } from './docs-data.js';
+import type { DocNode, DocsData, DocTest, DocUnitTest } from './docs-data.js';
+import { parseUnitTests } from '../unit/spec.js';
 import { escapeXml, lineageSvg, timelineSvg } from './docs-svg.js';
 
 /**
@@ -54,6 +55,17 @@ export async function buildDocs(opts: DocsOptions) {
     opts.logger.warn(`cannot render the data tests for the docs: ${(e as Error).message}`);
   }
 
+  const unitTests = new Map<string, DocUnitTest[]>();
+  try {
+    for (const t of parseUnitTests(project.unitTests, compiled.nodes)) {
+      const inputs = [...new Set(t.steps.flatMap((s) => s.given.map((g) => g.input)))];
+      unitTests.set(t.model, [...(unitTests.get(t.model) ?? []), { name: t.name, description: t.description, file: t.file,
+        inputs, steps: t.steps.length, result: results.get(t.id) }]);
+    }
+  } catch (e) {
+    opts.logger.warn(`cannot list the unit tests in the docs: ${(e as Error).message}`);
+  }
+
   const nodes: DocNode[] = [];
   const children = new Map<string, string[]>();
   for (const s of project.sources) {
@@ -83,6 +95,7 @@ export async function buildDocs(opts: DocsOptions) {
         description: declared.get(c)?.description, tests: tests.filter((t) => t.column === c).map((t) => t.kind) })),
       tests: [...tests, ...[...compiled.nodes.values()].filter((t) => t.config.materialized === 'test' && t.refs.includes(name))
         .map((t) => ({ name: t.name, kind: 'singular', severity: String(t.config.severity ?? 'error'), sql: compiledSql(t, compiled), result: results.get(t.name) }))],
+      unit_tests: unitTests.get(name) ?? [],
     });
   }
   const byId = new Map(nodes.map((n) => [n.id, n]));
