@@ -32,7 +32,10 @@ export function suiteWarehouse(): { db: Database; test: TestDatabase } {
   return state;
 }
 
-/** Runs the repository's pipeline (`build-models` by default) on `db` with `dataDir` as landing folder. */
+/**
+ * Runs the repository's pipeline (`build-models` by default) on `db` with `dataDir` as landing folder,
+ * without the models' unit tests (their suites run them: tests/db/unit-tests, tests/cli/unit-tests).
+ */
 export async function pipeline(db: Database, dataDir: string, options: Partial<RunOptions> = {}): Promise<RunSummary> {
   const summary = await runPipeline({
     projectDir: repoProject(),
@@ -41,6 +44,7 @@ export async function pipeline(db: Database, dataDir: string, options: Partial<R
     logger: collectingLogger(),
     db,
     threads: 2,
+    skipUnitTests: true,
     ...options,
   });
   const failed = summary.results.filter((r) => r.status === 'error' || r.status === 'fail');
