@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { suiteDatabase, type TestDatabase } from '../support/database.js';
 import { readRunResults, runCli } from '../support/cli.js';
-import { suiteFolders } from '../support/files.js';
+import { suiteFolders, writeFiles } from '../support/files.js';
 import { ordersProject } from '../support/unit-projects.js';
 
 /** ordersProject with its unit tests' `from` replaced by `to` (a mistake in a test, or in a model). */
@@ -86,6 +86,20 @@ describe('npm run unit-tests', function () {
     expect(column.code).to.equal(2);
     expect(column.stderr).to.include('error: unit test "only_big_ones" (models/marts/unit_tests.yml): expect names column "customer", ' +
       'which model "big_customers" does not have; did you mean "customer_id"?');
+  });
+
+  it('should let build-models run only the unit tests not known to pass with the same code and database', async () => {
+    const dir = project({ ...ordersProject, 'data/raw/orders.csv': 'order_id,customer_id,amount\n1,7,200\n' });
+    const build = () => runCli(['build-models', '--project-dir', dir], { DATABASE_URL: db.url });
+    const ran = () => readRunResults(dir).results.filter((r) => r.kind === 'unit_test').map((r) => r.node);
+    expect((await unitTests(dir)).code).to.equal(0);
+    expect((await build()).code).to.equal(0);
+    expect(ran()).to.deep.equal([]);
+    writeFiles(dir, { 'models/marts/lonely.sql': 'select 2 as one\n' });
+    expect((await build()).code).to.equal(0);
+    expect(ran()).to.have.length(3);
+    await build();
+    expect(ran()).to.deep.equal([]);
   });
 
   it('should stop build-models from building a model whose unit test fails, and what reads it, unless --skip-unit-tests', async () => {

@@ -73,7 +73,8 @@ describe('unit tests of the shipped models (DESIGN §11)', function () {
     const dir = landingDir(landing);
     const build = await buildProject(project, db, { dataDir: dir });
     expect(build.exitCode, JSON.stringify(failures(build))).to.equal(0);
-    expect(build.results.filter((r) => r.kind === 'unit_test' && r.status === 'pass').length, 'the build ran them too').to.be.at.least(12);
+    // they passed on this database with this code (the first test): the build needs not run them again
+    expect(build.results.filter((r) => r.kind === 'unit_test')).to.deep.equal([]);
     const before = await fingerprint(db);
     expect(Object.keys(before)).to.include.members(['analytics.fact_sales', 'staging.stg_sales', 'raw.sales', 'meta.snapshot_changes']);
     const summary = await run(project);

@@ -8,6 +8,7 @@ import { flushLogs, type Logger } from '../log.js';
 import { writeRunResults } from '../publish/run-results.js';
 import type { NodeResult, RunSummary } from '../run/context.js';
 import { readyForUnitTests } from '../unit/database.js';
+import { recordPasses, unitTestKey } from '../unit/passed.js';
 import { runUnitTests, selectUnitTests, unitTestSessions } from '../unit/run.js';
 
 export interface UnitTestsOptions {
@@ -50,6 +51,8 @@ export async function unitTests(opts: UnitTestsOptions): Promise<RunSummary> {
     try {
       await readyForUnitTests(db, prepared.project, opts);
       results = await runUnitTests({ db, project: prepared.project, compiled: prepared.compiled, logger: opts.logger }, tests);
+      // a build then runs only what changed since
+      recordPasses(prepared.project, unitTestKey(prepared.project, db.display), results);
     } finally {
       await db.close();
     }

@@ -57,7 +57,7 @@ export async function buildNodes(ctx: RunContext, reserved: Promise<Session[]>):
     const outcome = await schedule(runnable, b.graph, b.sessions.length, (name, worker) => runNode(b, name, worker),
       (name, because) => ctx.logger.event({ event: 'node', run_id: ctx.runId, node: name, status: 'skipped',
         message: `skipped: upstream "${because}" failed` }),
-      { canGroup: (name) => compiled.nodes.get(name)!.config.materialized === 'view' && !ctx.blocked.has(name), max: 1000,
+      { canGroup: (name) => compiled.nodes.get(name)!.config.materialized === 'view' && !ctx.unitGates.has(name), max: 1000,
         run: (names, worker) => runViews(b, names, worker) });
     const failed = collectResults(b, runnable, outcome);
     // nodes that failed for want of a connection say nothing about the models: the run failed
@@ -126,10 +126,11 @@ async function runNode(b: Build, name: string, worker: number, announced = false
   const { compiled, db, logger, runId, lineage } = b.ctx;
   const node = compiled.nodes.get(name)!;
   checkLock(b);
-  const blocked = b.ctx.blocked.get(name);
-  if (blocked) {
-    logger.event({ event: 'node', run_id: runId, node: name, status: 'error', ms: 0, message: blocked.message });
-    throw blocked;
+  try {
+    await b.ctx.unitGates.get(name);
+  } catch (e) {
+    logger.event({ event: 'node', run_id: runId, node: name, status: 'error', ms: 0, message: (e as Error).message });
+    throw e;
   }
   if (!announced) announce(b, node);
   const t0 = Date.now();

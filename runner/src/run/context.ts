@@ -103,7 +103,7 @@ export interface RunContext {
   lineage: LineageEmitter;
   /** Every node's and test's outcome so far. */
   results: NodeResult[];
-  /** Models not to build, with the reason (their unit tests failed): they fail, what depends on them is skipped. */
-  blocked: Map<string, Error>;
+  /** Per model with unit tests: settles when they are done; rejects when one failed (the model is not built). */
+  unitGates: Map<string, Promise<void>>;
   written: Written;
 }

@@ -17,7 +17,7 @@ import { buildable, buildNodes } from './build.js';
 import type { NodeResult, RunContext, RunOptions, RunSummary } from './context.js';
 import { finishRun, rejectedInStaging, startRun } from './run-record.js';
 import { runDataTests } from './test-run.js';
-import { plannedUnitTests, unitTestsReady, unitTestStep } from './unit-step.js';
+import { plannedUnitTests, startUnitTests, unitTestsReady } from './unit-step.js';
 import { unitTestSessions } from '../unit/run.js';
 
 type Prepared = ReturnType<typeof prepare>;
@@ -55,17 +55,21 @@ export async function runPipeline(opts: RunOptions): Promise<RunSummary> {
     lineage = openLineage(db, opts);
     lineage.run('START', runId);
     ctx = { opts, logger: opts.logger, db, ...prepared, planned, runId, threads, lock, lineage, results,
-      written: { keys: new Map(), previous: new Map() }, blocked: new Map() };
+      written: { keys: new Map(), previous: new Map() }, unitGates: new Map() };
     await applyProjectMigrations(lock.conn as never, db.url, prepared.project.migrationsDir);
     await unitTestsReady(ctx, unitTests);
-    // the unit tests read nothing that ingest writes: they run beside it, and both end before the build
-    const [ingested, tested] = await Promise.allSettled([
-      ingesting ? ingestStep(ctx, ingestModule!) : undefined, unitTestStep(ctx, unitTests)]);
-    for (const step of [ingested, tested]) if (step.status === 'rejected') throw step.reason;
-    outcome.ingest = (ingested as PromiseFulfilledResult<unknown>).value;
-    const handed = sessions;
-    sessions = undefined;
-    await buildAndTest(ctx, outcome, handed);
+    // the unit tests read nothing that ingest or the build write: they run beside them (see startUnitTests)
+    const unit = startUnitTests(ctx, unitTests);
+    unit.catch(() => {}); // awaited below, after the build
+    try {
+      if (ingesting) outcome.ingest = await ingestStep(ctx, ingestModule!);
+      const handed = sessions;
+      sessions = undefined;
+      await buildAndTest(ctx, outcome, handed);
+    } finally {
+      await unit.catch(() => {});
+    }
+    await unit;
     outcome.exitCode = outcome.status === 'success' ? 0 : 1;
     if (planned.length && prepared.project.sources.length) {
       outcome.rejectedInStaging = await rejectedInStaging(db.sql, new Date(started));

@@ -1,14 +1,15 @@
 import type { Sql } from '../db/connection.js';
 import { UserError } from '../errors.js';
 import { ensureTables } from '../ingest/tables.js';
-import { failedModels, runUnitTests, selectUnitTests } from '../unit/run.js';
+import { knownPasses, recordPasses, unitTestKey } from '../unit/passed.js';
+import { runUnitTests, selectUnitTests } from '../unit/run.js';
 import type { UnitTest } from '../unit/spec.js';
-import type { RunContext, RunOptions } from './context.js';
+import type { NodeResult, RunContext, RunOptions } from './context.js';
 
 type Prepared = Pick<RunContext, 'project' | 'compiled'>;
 
 /**
- * The unit tests `build-models` runs before it builds: those of the selected models, unless
+ * The unit tests `build-models` runs before it builds a model: those of the selected models, unless
  * --skip-unit-tests (or nothing is built). Checked while the run is still compiling, so that a test
  * written wrong stops it (exit 2) before the database is touched.
  */
@@ -26,16 +27,57 @@ export async function unitTestsReady(ctx: RunContext, tests: UnitTest[]): Promis
 }
 
 /**
- * Runs them on sessions of their own (beside ingest, which they don't need) and marks the models
- * whose tests failed: the build leaves those unbuilt, and skips what depends on them.
+ * Starts them on sessions of their own, beside ingest and the build, and gives each tested model a gate
+ * in `ctx.unitGates`: it settles when that model's tests are done, and rejects (the model is not built,
+ * what depends on it is skipped) when one failed. A model waits for its own tests only, and the tests
+ * run upstream first, so they seldom hold the build up. Tests known to pass under the same code (see
+ * passed.ts) don't run again. The returned promise ends with the last test.
  */
-export async function unitTestStep(ctx: RunContext, tests: UnitTest[]): Promise<void> {
-  if (!tests.length) return;
-  const results = await runUnitTests({ db: ctx.db, project: ctx.project, compiled: ctx.compiled, logger: ctx.logger, runId: ctx.runId }, tests);
-  ctx.results.push(...results);
-  for (const [model, failed] of failedModels(tests, results)) {
-    const files = [...new Set(failed.map((t) => t.file))].join(', ');
-    ctx.blocked.set(model, new UserError('test_failed', `model "${model}" not built: its unit test${failed.length > 1 ? 's' : ''} ` +
-      `${failed.map((t) => `"${t.name}"`).join(', ')} failed (${files}); see the diff, or run npm run unit-tests -- --select ${model}`));
+export function startUnitTests(ctx: RunContext, planned: UnitTest[]): Promise<void> {
+  const key = planned.length ? unitTestKey(ctx.project, ctx.db.display) : '';
+  const known = planned.length ? knownPasses(ctx.project, key) : new Set<string>();
+  const tests = planned.filter((t) => !known.has(t.id));
+  if (tests.length < planned.length) {
+    ctx.logger.info(`${planned.length - tests.length} unit test(s) unchanged since they passed (npm run unit-tests runs them again)`);
   }
+  if (!tests.length) return Promise.resolve();
+  const left = new Map<string, UnitTest[]>();
+  for (const t of tests) left.set(t.model, [...(left.get(t.model) ?? []), t]);
+  const gates = new Map([...left.keys()].map((model) => [model, settleable()]));
+  for (const [model, gate] of gates) ctx.unitGates.set(model, gate.promise);
+  const failed = new Map<string, UnitTest[]>();
+  const onResult = (test: UnitTest, result: NodeResult) => {
+    ctx.results.push(result);
+    if (result.status === 'fail') failed.set(test.model, [...(failed.get(test.model) ?? []), test]);
+    const rest = left.get(test.model)!.filter((t) => t !== test);
+    left.set(test.model, rest);
+    if (rest.length) return;
+    const gate = gates.get(test.model)!;
+    const failures = failed.get(test.model);
+    if (failures) gate.reject(notBuilt(test.model, failures));
+    else gate.resolve();
+  };
+  return runUnitTests({ db: ctx.db, project: ctx.project, compiled: ctx.compiled, logger: ctx.logger, runId: ctx.runId, onResult }, tests)
+    .then((results) => recordPasses(ctx.project, key, results), (e: unknown) => {
+      for (const gate of gates.values()) gate.reject(e);
+      throw e;
+    });
+}
+
+function notBuilt(model: string, failed: UnitTest[]): Error {
+  const files = [...new Set(failed.map((t) => t.file))].join(', ');
+  return new UserError('test_failed', `model "${model}" not built: its unit test${failed.length > 1 ? 's' : ''} ` +
+    `${failed.map((t) => `"${t.name}"`).join(', ')} failed (${files}); see the diff, or run npm run unit-tests -- --select ${model}`);
+}
+
+/** A promise settled from outside; a rejection nobody waits for (a model skipped anyway) is not reported. */
+function settleable() {
+  let resolve!: () => void;
+  let reject!: (e: unknown) => void;
+  const promise = new Promise<void>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  promise.catch(() => {});
+  return { promise, resolve, reject };
 }

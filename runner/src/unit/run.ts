@@ -17,6 +17,8 @@ export interface UnitRunOptions {
   models?: string[];
   logger: Logger;
   runId?: number;
+  /** Called as each test ends (the build lets a model go once its tests passed). */
+  onResult?: (test: UnitTest, result: NodeResult) => void;
 }
 
 /** The unit tests of the selected models (in the models' order); checks every declaration (exit 2). */
@@ -37,6 +39,7 @@ export const unitTestSessions = 2;
  * outcome goes to the log as it ends and comes back, in the tests' order, as a result like a data test's.
  */
 export async function runUnitTests(opts: UnitRunOptions, tests: UnitTest[]): Promise<NodeResult[]> {
+  if (!tests.length) return [];
   const results: NodeResult[] = new Array(tests.length);
   let next = 0;
   const materializations = loadTemplates('materializations', opts.project.dir);
@@ -47,7 +50,10 @@ export async function runUnitTests(opts: UnitRunOptions, tests: UnitTest[]): Pro
       const [{ rejects }] = await conn.unsafe(statement('unit/warehouse'));
       await conn.unsafe(statement('unit/scratch', { rejects }));
       const s: UnitSession = { conn, compiled: opts.compiled, shapes: new Shapes(conn, opts.compiled, materializations), materializations, rejects };
-      for (let i = next++; i < tests.length; i = next++) results[i] = await runOne(s, tests[i], opts);
+      for (let i = next++; i < tests.length; i = next++) {
+        results[i] = await runOne(s, tests[i], opts);
+        opts.onResult?.(tests[i], results[i]);
+      }
     } finally {
       await conn.unsafe(statement('unit/discard')).catch(() => {});
       session.release();
@@ -66,15 +72,4 @@ async function runOne(s: UnitSession, test: UnitTest, opts: UnitRunOptions): Pro
     status: outcome.status, ms, message });
   // no start and end: the docs' timeline shows the nodes of a run, as for data tests
   return { node: test.id, path: test.file, kind: 'unit_test', status: outcome.status, ms, rows: null, message };
-}
-
-/** The models whose unit tests failed, with those tests: a build leaves them (and what depends on them) unbuilt. */
-export function failedModels(tests: UnitTest[], results: NodeResult[]): Map<string, UnitTest[]> {
-  const out = new Map<string, UnitTest[]>();
-  const byId = new Map(tests.map((t) => [t.id, t]));
-  for (const r of results) {
-    const test = byId.get(r.node);
-    if (test && r.status === 'fail') out.set(test.model, [...(out.get(test.model) ?? []), test]);
-  }
-  return out;
 }
