@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { renderModel, resolveSql, type CompiledProject, type Node } from '../compile/compile.js';
+import { readsRunContext, renderModel, resolveSql, type CompiledProject, type Node } from '../compile/compile.js';
 import { planRun, prepare } from '../compile/prepare.js';
 import { ingestLanes, partsPerFile } from '../ingest/lanes.js';
 import { connect, type Database } from '../db/connection.js';
@@ -426,10 +426,10 @@ function sqlForRun(node: Node, compiled: CompiledProject, existing: Relation | u
   opts: RunOptions, runId: number, safe: boolean): string {
   const incremental = ['incremental', 'snapshot'].includes(node.config.materialized) && existing?.kind === 'table' && !opts.fullRefresh;
   const ctx = { is_incremental: incremental, prev, run_id: runId, full_refresh: Boolean(opts.fullRefresh), vars: {}, safe };
-  const needsRender = safe || incremental || node.file.text.includes('prev') || node.file.text.includes('run_id');
-  const rendered = needsRender ? renderModel(compiled.hb, node.file, ctx, compiled.templates).rendered : node.rendered;
+  const needsRender = safe || incremental || readsRunContext(node.file.text);
+  const rendered = needsRender ? renderModel(compiled.hb, node.file, ctx).rendered : node.rendered;
   // ephemeral models inlined here see the same context
-  const renderOf = (n: Node) => (safe ? renderModel(compiled.hb, n.file, ctx, compiled.templates).rendered : n.rendered);
+  const renderOf = (n: Node) => (safe ? renderModel(compiled.hb, n.file, ctx).rendered : n.rendered);
   return resolveSql(rendered, node, compiled.nodes, compiled.sources, renderOf);
 }
 
