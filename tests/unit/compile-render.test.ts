@@ -4,7 +4,9 @@ import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { compileContext, createEnvironment, renderModel, type RenderContext } from '../../runner/src/compile/compile.js';
 import { TemplateEnv, textHash } from '../../runner/src/compile/handlebars.js';
+import { renderInParallel } from '../../runner/src/compile/parallel.js';
 import { loadRenderCache } from '../../runner/src/compile/render-cache.js';
+import { renderJobs } from '../../runner/src/compile/render.js';
 import { prepare } from '../../runner/src/compile/prepare.js';
 import { collectingLogger } from '../../runner/src/log.js';
 import { loadProject, type ModelFile, type Project } from '../../runner/src/project/project.js';
@@ -148,5 +150,35 @@ describe('compile: the render cache keeps the precompiled templates a run needs'
     const cached = createEnvironment(project, cache.specs);
     expect(renderModel(cached, b, ctx)).to.deep.equal(renderModel(createEnvironment(project), b, ctx));
     expect(cached.made).to.deep.equal({});
+  });
+});
+
+describe('compile: rendering on several threads', () => {
+  const project = { macros: [{ name: 'twice', path: 'macros/twice.sql', text: '{{args.[0]}}{{args.[0]}}' }] };
+  const jobs = (texts: string[]) => texts.map((text, i) => ({ file: model(text, `models/m_${i}.sql`), config: {} }));
+  const task = (texts: string[]) => ({ macros: project.macros, jobs: jobs(texts), ctx: compileContext, specs: {} });
+  // this thread made slow, so that the worker, once started, takes its share
+  const slowly = (hb: TemplateEnv, counted: { chunks: number }) => (share: ReturnType<typeof jobs>) => {
+    counted.chunks++;
+    for (const until = Date.now() + 30; Date.now() < until;);
+    return renderJobs(hb, share, compileContext);
+  };
+
+  it('should give what one thread gives, in the order of the models', () => {
+    const texts = Array.from({ length: 1000 }, (_, i) => `select {{twice "${i}"}} from {{ref "m_${i + 1}"}}`);
+    const one = renderJobs(createEnvironment(project), jobs(texts), compileContext);
+    const here = { chunks: 0 };
+    const many = renderInParallel(task(texts), slowly(createEnvironment(project), here), 2);
+    expect(here.chunks).to.be.below(20);
+    expect(many.outcomes).to.deep.equal(one);
+  });
+
+  it('should end at the first model that fails, with its error', () => {
+    const texts = Array.from({ length: 1000 }, (_, i) => (i === 620 || i === 910 ? `select {{oops "${i}"}}` : `select ${i}`));
+    const { outcomes } = renderInParallel(task(texts), slowly(createEnvironment(project), { chunks: 0 }), 2);
+    expect(outcomes).to.have.length(621);
+    const last = outcomes[620] as { error: Error & { code?: string } };
+    expect(last.error.message).to.match(/unknown helper or variable "oops" in models\/m_620\.sql:1/);
+    expect(last.error.code).to.equal('template');
   });
 });

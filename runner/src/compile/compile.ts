@@ -4,6 +4,7 @@ import type { ModelFile, Project, TestDecl } from '../project/project.js';
 import type { SourceTable } from '../project/sources.js';
 import { ident } from '../sql/quote.js';
 import { cacheable, type RenderCache } from './render-cache.js';
+import { renderInParallel } from './parallel.js';
 import {
   compileContext, createEnvironment, macroSpecs, P, renderJobs, type RenderContext, type Rendering, type RenderOutcome,
 } from './render.js';
@@ -81,9 +82,10 @@ export function compileProject(project: Project, ctx: RenderContext = compileCon
   const hashes = new Map(project.models.map((file) => [file.path, textHash(file.text)]));
   const pending = project.models.filter((file) => cache?.files[file.path]?.hash !== hashes.get(file.path));
   const jobs = pending.map((file) => ({ file, config: { ...file.defaults, ...(project.props.get(file.name)?.config ?? {}) } }));
-  const outcomes = renderJobs(hb, jobs, ctx);
+  const { outcomes, made } = renderInParallel({ macros: project.macros, jobs, ctx, specs: cache?.specs ?? {} },
+    (share) => renderJobs(hb, share, ctx));
   const rendered = new Map<string, RenderOutcome>(outcomes.map((o, i) => [pending[i].path, o]));
-  if (cache) Object.assign(cache.specs, macroSpecs(hb, project.macros));
+  if (cache) Object.assign(cache.specs, made, macroSpecs(hb, project.macros));
   const nodes = new Map<string, Node>();
   const warnings = [...project.warnings];
   let reused = 0;
