@@ -25,14 +25,17 @@ export interface Precompiled {
   specs: SpecStore;
 }
 
+let built: SpecStore | undefined;
+
 function precompiled(): SpecStore {
+  if (built) return built;
   try {
     const stored = JSON.parse(readFileSync(precompiledPath, 'utf8')) as Precompiled;
-    if (stored.handlebars === handlebarsVersion() && stored.helpers.join() === Object.keys(sqlHelpers).join()) return stored.specs;
+    if (stored.handlebars === handlebarsVersion() && stored.helpers.join() === Object.keys(sqlHelpers).join()) return (built = stored.specs);
   } catch {
     // not built: every template is compiled from its text
   }
-  return {};
+  return (built = {});
 }
 
 /** The environment of the runner's templates: the SQL helpers. */
