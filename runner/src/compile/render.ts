@@ -143,7 +143,6 @@ export const readsRunContext = (text: string) => text.includes('prev') || text.i
 const renderedInRuns = (file: ModelFile, config: Record<string, unknown>) =>
   ['incremental', 'snapshot'].includes(String(config.materialized)) || readsRunContext(file.text);
 
-
 /** A model to render, with the configuration its folders and YAML give it. */
 export interface RenderJob {
   file: ModelFile;
