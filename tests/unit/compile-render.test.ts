@@ -80,6 +80,15 @@ describe('compile: models rendered by Handlebars itself', () => {
     expect(errorOf(() => render('select 1\n\n{{> nowhere}}\n'))).to.match(/^template error in models\/m\.sql:3: The partial nowhere could not be found/);
   });
 
+  it('should stop at a model that does not compile, naming it, after rendering those before it', () => {
+    const texts = ['select 1', 'select {{ref "a"}}', 'select 1\n{{#if x}}\n', 'select 3'];
+    const outcomes = renderJobs(createEnvironment(noMacros), texts.map((t, i) => ({ file: model(t, `models/m_${i}.sql`), config: {} })),
+      compileContext);
+    expect(outcomes.slice(0, 2).map((o) => 'out' in o && o.out.rendered)).to.deep.equal(['select 1', 'select \u0001R:a@models/m_1.sql:1\u0002']);
+    expect((outcomes[2] as { error: Error }).error.message).to.contain('template error in models/m_2.sql:2: {{#if}} is never closed');
+    expect(outcomes).to.have.length(3);
+  });
+
   it('should name the line of a block left open, closed by the wrong tag or closed twice', () => {
     expect(errorOf(() => render('select 1\n{{!-- {{#if x}} --}}\n{{#if is_incremental}}\nwhere 1 = 1\n')))
       .to.contain('template error in models/m.sql:3: {{#if}} is never closed; add {{/if}} where the block ends');

@@ -156,6 +156,7 @@ export type RenderOutcome = { out: Rendering; spec?: string } | { error: unknown
 
 /** Renders models in order for `compile`, stopping at the first that fails. */
 export function renderJobs(hb: TemplateEnv, jobs: RenderJob[], ctx: RenderContext): RenderOutcome[] {
+  hb.prepare(jobs.map((job) => job.file.text));
   const outcomes: RenderOutcome[] = [];
   for (const { file, config } of jobs) {
     try {
