@@ -66,6 +66,8 @@ export function renderInParallel(task: RenderTask, here: (jobs: RenderJob[]) => 
     const { port1, port2 } = new MessageChannel();
     const input: WorkerInput = { task, port: port2, shared };
     const worker = new Worker(new URL(import.meta.url), { workerData: input, transferList: [port2] });
+    // a worker that fails leaves its chunks to this thread (below)
+    worker.on('error', () => {});
     worker.unref();
     return { worker, port: port1 };
   });
