@@ -159,6 +159,7 @@ async function benchCompile(runs: number, log: (m: string) => void): Promise<Fig
     rss = Math.max(rss, c.rssMb ?? 0, w.rssMb ?? 0);
     log(`compile ${n} models: cold ${cold[i]} ms (read, render and DAG ${coldInner[i]} ms), warm ${warm[i]} ms (${warmInner[i]} ms)`);
   }
+  rmSync(project, { recursive: true, force: true });
   const seconds = (xs: number[]) => xs.map((x) => x / 1000);
   return [
     figure(`compile ${n} models, cold (no target/), whole command`, 's', seconds(cold),
