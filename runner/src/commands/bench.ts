@@ -132,30 +132,41 @@ async function benchViews(n: number, runs: number, fresh: Fresh, log: (m: string
   ];
 }
 
+/**
+ * `compile` of 10,000 view models, the whole command: cold (no target/, as after a clone or `clean`)
+ * and warm (nothing changed since the last compile), alternated.
+ */
 async function benchCompile(runs: number, log: (m: string) => void): Promise<Figure[]> {
-  const out: Figure[] = [];
-  for (const n of [1000, 2000, 5000, 10000]) {
-    const project = tmp('sadp-bench-compile-');
-    viewProject(project, n);
-    const ms: number[] = [];
-    const inner: number[] = [];
-    let rss = 0;
-    for (let i = 0; i < runs; i++) {
-      // every model rendered: without the render cache an earlier run left
-      rmSync(join(project, 'target', '.render-cache.json'), { force: true });
-      const r = await must(runner(['compile', '--project-dir', project], 'postgres://unused@127.0.0.1:1/none'), 'compile');
-      ms.push(Math.round(r.ms));
-      // what the command itself reports: reading, rendering and the DAG, before writing target/
-      inner.push(Number(/read, render and DAG (\d+) ms/.exec(r.stdout)?.[1] ?? NaN));
-      rss = Math.max(rss, r.rssMb ?? 0);
-    }
-    log(`compile ${n} models: ${ms.join(', ')} ms (render + DAG ${inner.join(', ')} ms)`);
-    out.push(figure(`compile ${n} models, render + DAG, ${(median(inner) / n).toFixed(3)} ms/model`, 's', inner.map((x) => x / 1000),
-      n === 10000 ? { goal: '<= 1 s', met: median(inner) <= 1000 } : {}));
-    out.push(figure(`compile ${n} models, whole command (start-up and writing target/compiled included)`, 's', ms.map((x) => x / 1000),
-      { peak_rss_mb: rss }));
+  const n = 10_000;
+  const project = tmp('sadp-bench-compile-');
+  viewProject(project, n);
+  const compile = () => must(runner(['compile', '--project-dir', project], 'postgres://unused@127.0.0.1:1/none'), 'compile');
+  // what the command itself reports: reading, rendering and the DAG, before writing target/
+  const inner = (r: { stdout: string }) => Number(/read, render and DAG (\d+) ms/.exec(r.stdout)?.[1] ?? NaN);
+  const cold: number[] = [];
+  const warm: number[] = [];
+  const coldInner: number[] = [];
+  const warmInner: number[] = [];
+  let rss = 0;
+  for (let i = 0; i < Math.max(runs, 3); i++) {
+    rmSync(join(project, 'target'), { recursive: true, force: true });
+    const c = await compile();
+    const w = await compile();
+    cold.push(Math.round(c.ms));
+    warm.push(Math.round(w.ms));
+    coldInner.push(inner(c));
+    warmInner.push(inner(w));
+    rss = Math.max(rss, c.rssMb ?? 0, w.rssMb ?? 0);
+    log(`compile ${n} models: cold ${cold[i]} ms (read, render and DAG ${coldInner[i]} ms), warm ${warm[i]} ms (${warmInner[i]} ms)`);
   }
-  return out;
+  rmSync(project, { recursive: true, force: true });
+  const seconds = (xs: number[]) => xs.map((x) => x / 1000);
+  return [
+    figure(`compile ${n} models, cold (no target/), whole command`, 's', seconds(cold),
+      { goal: '<= 3 s', met: median(cold) <= 3000, peak_rss_mb: rss, note: `read, render and DAG ms ${coldInner.join(', ')}` }),
+    figure(`compile ${n} models, warm (nothing changed), whole command`, 's', seconds(warm),
+      { goal: '<= 1 s', met: median(warm) <= 1000, note: `read, render and DAG ms ${warmInner.join(', ')}` }),
+  ];
 }
 
 /** New sales (1% more, new ids) and one batch of late customer updates, derived from the base files. */

@@ -1,11 +1,17 @@
-import { createHash } from 'node:crypto';
-import { TemplateEnv, type HelperOptions } from './hbs.js';
-import { didYouMean, templateError, projectError } from '../errors.js';
+import { textHash, type TemplateEnv } from './handlebars.js';
+import { didYouMean, projectError } from '../errors.js';
 import type { ModelFile, Project, TestDecl } from '../project/project.js';
 import type { SourceTable } from '../project/sources.js';
-import { ident, sqlHelpers } from '../sql/quote.js';
-import { compileTemplate as parseTemplate, type Render } from './template-engine.js';
-import { cacheable, type CachedRender, type RenderCache } from './render-cache.js';
+import { ident } from '../sql/quote.js';
+import { cacheable, type RenderCache } from './render-cache.js';
+import { renderInParallel } from './parallel.js';
+import {
+  compileContext, createEnvironment, macroSpecs, P, renderJobs, type RenderContext, type Rendering, type RenderOutcome,
+} from './render.js';
+
+export { compileContext, createEnvironment, readsRunContext, renderModel, type RenderContext } from './render.js';
+
+const placeholder = /\u0001([RST]):([^\u0002]*)\u0002/g;
 
 export type Materialization = 'view' | 'table' | 'incremental' | 'ephemeral' | 'snapshot' | 'test';
 
@@ -36,186 +42,7 @@ export interface Node {
   file: ModelFile;
 }
 
-export interface RenderContext {
-  is_incremental: boolean;
-  /** Run id and highest landed batch when this node last succeeded (0 when never). */
-  prev: { run_id: number; batch_id: number };
-  run_id: number;
-  full_refresh: boolean;
-  vars: Record<string, unknown>;
-  /** Set when a first attempt failed on a bad value (SQLSTATE class 22): macros switch to per-row parsing. */
-  safe?: boolean;
-  /** Where `{{meta "table"}}` points: the runner's schema meta, or a unit test's temporary schema. */
-  meta_schema?: string;
-}
-
-export const compileContext: RenderContext = {
-  is_incremental: false,
-  prev: { run_id: 0, batch_id: 0 },
-  run_id: 0,
-  full_refresh: false,
-  vars: {},
-};
-
-export const knownConfigKeys = [
-  'materialized', 'schema', 'alias', 'unique_key', 'tags', 'enabled', 'description', 'indexes',
-  'post_hook', 'pre_hook', 'updated_at', 'check_cols', 'hard_deletes', 'surrogate_key', 'valid_from',
-  'valid_to', 'current_flag', 'unknown_member', 'severity', 'reject_column', 'reject_source', 'batch_column',
-];
 const materializations: Materialization[] = ['view', 'table', 'incremental', 'ephemeral', 'snapshot', 'test'];
-
-// Placeholders survive rendering untouched and are swapped for relations once every config is known.
-const P = '\u0001';
-const Q = '\u0002';
-const placeholder = /\u0001([RST]):([^\u0002]*)\u0002/g;
-
-interface State {
-  file: ModelFile;
-  config: Record<string, unknown>;
-  refs: string[];
-  sources: string[];
-  warnings: string[];
-}
-
-let state: State | undefined;
-
-const locOf = (options: { loc?: { start: { line: number } } } | undefined) =>
-  options?.loc ? `:${options.loc.start.line}` : '';
-
-/** Builds the Handlebars environment of a project: built-in helpers, then its macros. */
-export function createEnvironment(project: Project): TemplateEnv {
-  const hb = new TemplateEnv();
-  hb.registerHelper('ref', function (...args: unknown[]) {
-    const options = args.pop() as HelperOptions & { loc?: { start: { line: number } } };
-    const name = String(args[args.length - 1] ?? '');
-    if (!name) throw templateError(`{{ref}} needs a model name (${state!.file.path}${locOf(options)})`);
-    if (!state!.refs.includes(name)) state!.refs.push(name);
-    return `${P}R:${name}@${state!.file.path}${locOf(options)}${Q}`;
-  });
-  hb.registerHelper('source', function (...args: unknown[]) {
-    const options = args.pop() as HelperOptions & { loc?: { start: { line: number } } };
-    if (args.length !== 2) {
-      throw templateError(`{{source}} takes a source and a table name, like {{source "raw" "sales"}} (${state!.file.path}${locOf(options)})`);
-    }
-    const key = `${args[0]}.${args[1]}`;
-    if (!state!.sources.includes(key)) state!.sources.push(key);
-    return `${P}S:${key}@${state!.file.path}${locOf(options)}${Q}`;
-  });
-  hb.registerHelper('config', function (...args: unknown[]) {
-    const options = args.pop() as HelperOptions & { loc?: { start: { line: number } } };
-    for (const [key, value] of Object.entries(options.hash ?? {})) {
-      if (!knownConfigKeys.includes(key)) {
-        state!.warnings.push(`unknown config key "${key}" in ${state!.file.path}${locOf(options)}${didYouMean(key, knownConfigKeys)}`);
-      }
-      state!.config[key] = value;
-    }
-    return '';
-  });
-  hb.registerHelper('is_incremental', function (this: unknown, ...args: unknown[]) {
-    const options = args.pop() as HelperOptions;
-    const root = options.data?.root as RenderContext;
-    const yes = Boolean(root?.is_incremental);
-    if (typeof options.fn === 'function') return yes ? options.fn(this) : options.inverse(this);
-    return yes;
-  });
-  hb.registerHelper('helperMissing', function (...args: unknown[]) {
-    const options = args.pop() as { name: string; loc?: { start: { line: number } } };
-    throw templateError(`unknown helper or variable "${options.name}" in ${state?.file.path ?? 'a template'}${locOf(options)}` +
-      `${didYouMean(options.name, [...Object.keys(hb.helpers), 'this', 'is_incremental']) ||
-        `; macros are files in macros/ (macros/${options.name}.sql would define this one)`}`);
-  });
-  hb.registerHelper({ quote: sqlHelpers.literal, ident: sqlHelpers.ident, join: sqlHelpers.join, eq: sqlHelpers.eq });
-  hb.registerHelper('meta', (table: unknown, ...rest: unknown[]) => {
-    const root = (rest.pop() as HelperOptions).data?.root as RenderContext | undefined;
-    return `${ident(root?.meta_schema ?? 'meta')}.${ident(String(table))}`;
-  });
-  hb.registerHelper('concat', (...parts: unknown[]) => parts.slice(0, -1).map(String).join(''));
-  hb.registerHelper('var', (name: unknown, ...rest: unknown[]) => {
-    const options = rest.pop() as HelperOptions;
-    const vars = (options.data?.root as RenderContext)?.vars ?? {};
-    return vars[String(name)] ?? rest[0] ?? '';
-  });
-
-  for (const macro of project.macros) {
-    if (hb.helpers[macro.name]) throw projectError(`macro "${macro.name}" (${macro.path}) has the name of a built-in helper; rename it`);
-    let template: Render | undefined;
-    hb.registerPartial(macro.name, macro.text);
-    // a macro is callable as {{name arg1 key=value}} too: positional args arrive as `args`
-    hb.registerHelper(macro.name, function (this: unknown, ...args: unknown[]) {
-      const options = args.pop() as HelperOptions;
-      template ??= compileTemplate(hb, macro.text, macro.path);
-      return template({ ...(options.data?.root ?? {}), ...options.hash, args }, { data: options.data });
-    });
-  }
-  return hb;
-}
-
-function compileTemplate(hb: TemplateEnv, text: string, path: string): Render {
-  try {
-    return parseTemplate(hb, text);
-  } catch (e) {
-    throw asTemplateError(e, path, text);
-  }
-}
-
-/**
- * The block that Handlebars' parser stumbled over, told in the model's terms: it reports an unclosed
- * `{{#if}}` at the end of the file ("got 'EOF'"), a wrong closing tag as "if doesn't match each" and
- * one closing tag too many as "Expecting 'EOF', got 'OPEN_ENDBLOCK'".
- */
-export function unbalancedBlock(text: string): { line: number; message: string } | undefined {
-  const open: { name: string; line: number }[] = [];
-  const lineAt = (index: number) => text.slice(0, index).split('\n').length;
-  // comments first (they may hold anything), then block openings {{#x}} / {{^x}} and closings {{/x}}
-  const tags = /\{\{!--[\s\S]*?--~?\}\}|\{\{![\s\S]*?\}\}|\{\{~?\s*([#^/])\s*>?\s*([^\s}~]+)/g;
-  for (let m = tags.exec(text); m; m = tags.exec(text)) {
-    if (!m[1]) continue;
-    const name = m[2];
-    if (m[1] !== '/') {
-      open.push({ name, line: lineAt(m.index) });
-      continue;
-    }
-    const top = open.pop();
-    if (!top) return { line: lineAt(m.index), message: `{{/${name}}} closes a block that was never opened` };
-    if (top.name !== name) {
-      return { line: lineAt(m.index), message: `{{/${name}}} closes {{#${top.name}}} of line ${top.line}; close it with {{/${top.name}}}` };
-    }
-  }
-  const top = open.pop();
-  return top ? { line: top.line, message: `{{#${top.name}}} is never closed; add {{/${top.name}}} where the block ends` } : undefined;
-}
-
-function asTemplateError(e: unknown, path: string, text?: string): Error {
-  if (e instanceof Error && e.name === 'UserError') return e;
-  const message = (e as Error).message ?? String(e);
-  const block = text && /got '(EOF|OPEN_ENDBLOCK)'|doesn't match/.test(message) ? unbalancedBlock(text) : undefined;
-  if (block) {
-    return templateError(`template error in ${path}:${block.line}: ${block.message}\n(Handlebars: ${message.trim().split('\n').pop()})` +
-      `\nfix the Handlebars syntax in that file`);
-  }
-  const line = /on line (\d+)/.exec(message)?.[1] ?? (e as { lineNumber?: number }).lineNumber;
-  return templateError(`template error in ${path}${line ? `:${line}` : ''}: ${message.split('\n')[0]}` +
-    `${message.includes('\n') ? '\n' + message.split('\n').slice(1).join('\n') : ''}\nfix the Handlebars syntax in that file`);
-}
-
-/** Renders one model. Pure: refs, sources and `this` become placeholders. */
-export function renderModel(hb: TemplateEnv, file: ModelFile, ctx: RenderContext, cache?: Map<string, Render>) {
-  let template = cache?.get(file.path);
-  if (!template) {
-    template = compileTemplate(hb, file.text, file.path);
-    cache?.set(file.path, template);
-  }
-  state = { file, config: {}, refs: [], sources: [], warnings: [] };
-  try {
-    const root = { ...ctx, toString: () => `${P}T:${Q}` };
-    const rendered = template(root, { data: { root } });
-    return { rendered, config: state.config, refs: state.refs, sources: state.sources, warnings: state.warnings };
-  } catch (e) {
-    throw asTemplateError(e, file.path);
-  } finally {
-    state = undefined;
-  }
-}
 
 function normaliseConfig(raw: Record<string, unknown>, file: ModelFile): NodeConfig {
   const materialized = String(raw.materialized ?? 'view') as Materialization;
@@ -242,7 +69,6 @@ export interface CompiledProject {
   sources: Map<string, SourceTable>;
   warnings: string[];
   hb: TemplateEnv;
-  templates: Map<string, Render>;
   /** Models whose rendering came from the cache (unchanged files). */
   reused: number;
 }
@@ -252,30 +78,37 @@ export interface CompiledProject {
  * unchanged since the cache was written takes what it rendered to then.
  */
 export function compileProject(project: Project, ctx: RenderContext = compileContext, cache?: RenderCache): CompiledProject {
-  const hb = createEnvironment(project);
-  const templates = new Map<string, Render>();
+  const hb = createEnvironment(project, cache?.specs);
+  const hashes = new Map(project.models.map((file) => [file.path, textHash(file.text)]));
+  const pending = project.models.filter((file) => cache?.files[file.path]?.hash !== hashes.get(file.path));
+  const jobs = pending.map((file) => ({ file, config: { ...file.defaults, ...(project.props.get(file.name)?.config ?? {}) } }));
+  const { outcomes, made } = renderInParallel({ macros: project.macros, jobs, ctx, specs: cache?.specs ?? {} },
+    (share) => renderJobs(hb, share, ctx));
+  const rendered = new Map<string, RenderOutcome>(outcomes.map((o, i) => [pending[i].path, o]));
+  if (cache) Object.assign(cache.specs, made, macroSpecs(hb, project.macros));
   const nodes = new Map<string, Node>();
   const warnings = [...project.warnings];
   let reused = 0;
   for (const file of project.models) {
     const props = project.props.get(file.name);
-    const hash = createHash('sha256').update(file.text).digest('hex');
-    const cached = cache?.files[file.path];
-    let out: Omit<CachedRender, 'hash'> | undefined = cached?.hash === hash ? cached : undefined;
-    if (!out) {
-      out = renderModel(hb, file, ctx, templates);
-      if (file.text.includes('is_incremental') && !ctx.is_incremental) {
-        // refs used only in the incremental branch are dependencies too: render that branch for its refs
-        const other = renderModel(hb, file, { ...ctx, is_incremental: true }, templates);
-        for (const ref of other.refs) if (!out.refs.includes(ref)) out.refs.push(ref);
-        for (const src of other.sources) if (!out.sources.includes(src)) out.sources.push(src);
-      }
+    const hash = hashes.get(file.path)!;
+    let out: Rendering;
+    const outcome = rendered.get(file.path);
+    if (outcome) {
+      if ('error' in outcome) throw outcome.error;
+      out = outcome.out;
       if (cache) {
-        if (cacheable(out.config)) cache.files[file.path] = { hash, ...out };
-        else delete cache.files[file.path];
+        if (cacheable(out.config)) {
+          cache.files[file.path] = { hash, ...out };
+          // a run renders it again: its precompiled template spares the run Handlebars' compiler
+          if (outcome.spec) cache.specs[hash] = outcome.spec;
+        } else {
+          delete cache.files[file.path];
+        }
         cache.changed = true;
       }
     } else {
+      out = cache!.files[file.path];
       reused++;
     }
     warnings.push(...out.warnings);
@@ -311,7 +144,7 @@ export function compileProject(project: Project, ctx: RenderContext = compileCon
       }
     }
   }
-  return { nodes, sources, warnings, hb, templates, reused };
+  return { nodes, sources, warnings, hb, reused };
 }
 
 export function relationOf(node: Node): string {

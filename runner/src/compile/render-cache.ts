@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
 import { writeFileWhole } from '../files/write.js';
 import type { Project } from '../project/project.js';
+import { textHash, type SpecStore } from './handlebars.js';
 
 /**
  * What rendering a model gave, kept between commands in `target/` (dbt calls this partial parsing):
@@ -27,13 +28,15 @@ export interface CachedRender {
 export interface RenderCache {
   key: string;
   files: Record<string, CachedRender>;
+  /** Precompiled templates of the models a run renders again (incremental ones) and of the macros. */
+  specs: SpecStore;
   /** Entries rendered or dropped in this command: the cache is written again. */
   changed: boolean;
 }
 
-const FORMAT = 1;
+const FORMAT = 2;
 /** The runner's modules whose code decides what a model renders to. */
-const renderingCode = ['compile.js', 'template-engine.js', 'hbs.js', '../sql/quote.js'];
+const renderingCode = ['render.js', 'handlebars.js', '../sql/quote.js'];
 
 const cachePath = (projectDir: string) => join(projectDir, 'target', '.render-cache.json');
 
@@ -44,7 +47,7 @@ function keyOf(project: Project): string {
     const here = dirname(fileURLToPath(import.meta.url));
     const h = createHash('sha256').update(`format ${FORMAT}\n`);
     for (const file of renderingCode) h.update(readFileSync(join(here, file)));
-    // Handlebars' parser decides the parse trees
+    // Handlebars' version decides its behaviour and what a precompiled template holds
     h.update(readFileSync(createRequire(import.meta.url).resolve('handlebars/package.json')));
     codeHash = h.digest('hex');
   }
@@ -58,11 +61,13 @@ export function loadRenderCache(project: Project): RenderCache {
   const key = keyOf(project);
   try {
     const stored = JSON.parse(readFileSync(cachePath(project.dir), 'utf8')) as RenderCache;
-    if (stored.key === key && stored.files && typeof stored.files === 'object') return { key, files: stored.files, changed: false };
+    if (stored.key === key && stored.files && typeof stored.files === 'object') {
+      return { key, files: stored.files, specs: stored.specs ?? {}, changed: false };
+    }
   } catch {
     // none yet, or unreadable: rendered afresh
   }
-  return { key, files: {}, changed: true };
+  return { key, files: {}, specs: {}, changed: true };
 }
 
 /** Keeps what this command rendered; entries of files that are gone are dropped. */
@@ -71,8 +76,10 @@ export function saveRenderCache(project: Project, cache: RenderCache): void {
   const files: Record<string, CachedRender> = {};
   for (const [path, entry] of Object.entries(cache.files)) if (present.has(path)) files[path] = entry;
   if (!cache.changed && Object.keys(files).length === Object.keys(cache.files).length) return;
+  const used = new Set([...Object.values(files).map((f) => f.hash), ...project.macros.map((m) => textHash(m.text))]);
+  const specs = Object.fromEntries(Object.entries(cache.specs).filter(([hash]) => used.has(hash)));
   // written whole: two commands of one project never read half a file
-  writeFileWhole(cachePath(project.dir), JSON.stringify({ key: cache.key, files }));
+  writeFileWhole(cachePath(project.dir), JSON.stringify({ key: cache.key, files, specs }));
 }
 
 /** Whether a rendered config survives JSON unchanged (helpers could put objects there). */

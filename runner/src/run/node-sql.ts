@@ -1,4 +1,4 @@
-import { renderModel, resolveSql, type CompiledProject, type Node } from '../compile/compile.js';
+import { readsRunContext, renderModel, resolveSql, type CompiledProject, type Node } from '../compile/compile.js';
 import type { Relation } from '../db/catalog.js';
 import type { Watermark } from './context.js';
 
@@ -11,10 +11,10 @@ export function sqlForRun(node: Node, compiled: CompiledProject, existing: Relat
   run: { runId: number; fullRefresh: boolean; safe: boolean }): string {
   const incremental = ['incremental', 'snapshot'].includes(node.config.materialized) && existing?.kind === 'table' && !run.fullRefresh;
   const ctx = { is_incremental: incremental, prev, run_id: run.runId, full_refresh: Boolean(run.fullRefresh), vars: {}, safe: run.safe };
-  const needsRender = run.safe || incremental || node.file.text.includes('prev') || node.file.text.includes('run_id');
-  const rendered = needsRender ? renderModel(compiled.hb, node.file, ctx, compiled.templates).rendered : node.rendered;
+  const needsRender = run.safe || incremental || readsRunContext(node.file.text);
+  const rendered = needsRender ? renderModel(compiled.hb, node.file, ctx).rendered : node.rendered;
   // ephemeral models inlined here see the same context
-  const renderOf = (n: Node) => (run.safe ? renderModel(compiled.hb, n.file, ctx, compiled.templates).rendered : n.rendered);
+  const renderOf = (n: Node) => (run.safe ? renderModel(compiled.hb, n.file, ctx).rendered : n.rendered);
   return resolveSql(rendered, node, compiled.nodes, compiled.sources, renderOf);
 }
 

@@ -2,9 +2,8 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { projectError } from '../errors.js';
-import { TemplateEnv } from '../compile/hbs.js';
+import { handlebarsVersion, TemplateEnv, type SpecStore, type Template } from '../compile/handlebars.js';
 import { sqlHelpers } from './quote.js';
-import { compileTemplate, type Render } from '../compile/template-engine.js';
 
 /** The runner's own files (templates) live beside `runner/src`, both in the source tree and under dist/. */
 export const runnerRoot = (() => {
@@ -13,7 +12,40 @@ export const runnerRoot = (() => {
   return join(dir, 'runner');
 })();
 
-export type TemplateSet = Map<string, Render> & {
+/**
+ * The runner's templates precompiled when the package is built (`npm run build`), by text hash: a run
+ * renders them with Handlebars' runtime alone. A template edited since is compiled from its text.
+ */
+export const precompiledPath = fileURLToPath(new URL('../../precompiled-templates.json', import.meta.url));
+
+export interface Precompiled {
+  handlebars: string;
+  /** The helpers the specs were compiled knowing. */
+  helpers: string[];
+  specs: SpecStore;
+}
+
+let built: SpecStore | undefined;
+
+function precompiled(): SpecStore {
+  if (built) return built;
+  try {
+    const stored = JSON.parse(readFileSync(precompiledPath, 'utf8')) as Precompiled;
+    if (stored.handlebars === handlebarsVersion() && stored.helpers.join() === Object.keys(sqlHelpers).join()) return (built = stored.specs);
+  } catch {
+    // not built: every template is compiled from its text
+  }
+  return (built = {});
+}
+
+/** The environment of the runner's templates: the SQL helpers. */
+export function templateEnvironment(specs?: SpecStore): TemplateEnv {
+  const hb = new TemplateEnv(specs);
+  hb.registerHelper({ ...sqlHelpers });
+  return hb;
+}
+
+export type TemplateSet = Map<string, Template> & {
   /** Names the project's `macros/<kind>/` supplied, overriding the runner's template. */
   fromProject?: Set<string>;
 };
@@ -27,8 +59,7 @@ export type Target = 'postgres' | 'citus';
  * before.
  */
 export function loadTemplates(kind: string, projectDir?: string, target: Target = 'postgres'): TemplateSet {
-  const hb = new TemplateEnv();
-  hb.registerHelper({ ...sqlHelpers });
+  const hb = templateEnvironment(precompiled());
   const dirs = [join(runnerRoot, 'templates', 'postgres', kind)];
   if (target !== 'postgres') dirs.push(join(runnerRoot, 'templates', target, kind));
   const runnerDirs = dirs.length;
@@ -43,21 +74,14 @@ export function loadTemplates(kind: string, projectDir?: string, target: Target 
       if (project) fromProject.add(basename(f, '.sql'));
     }
   });
-  const out: TemplateSet = Object.assign(new Map<string, Render>(), { fromProject });
+  const out: TemplateSet = Object.assign(new Map<string, Template>(), { fromProject });
   for (const [name, { text, path }] of sources) {
-    hb.registerPartial(name, text);
-    // parsed on first use: a run of views needs one template of the seven
-    let render: Render | undefined;
-    out.set(name, (context, options) => {
-      if (!render) {
-        try {
-          render = compileTemplate(hb, text);
-        } catch (e) {
-          throw projectError(`cannot parse template "${path}": ${(e as Error).message}; fix the Handlebars syntax in that file`);
-        }
-      }
-      return render(context, options);
-    });
+    const failed = (e: unknown) =>
+      projectError(`cannot parse template "${path}": ${(e as Error).message}; fix the Handlebars syntax in that file`);
+    // compiled on first use: a run of views needs one template of the seven
+    const template = hb.lazy(text, failed);
+    hb.registerPartial(name, template);
+    out.set(name, template);
   }
   return out;
 }
