@@ -3,7 +3,7 @@ import { didYouMean, projectError } from '../errors.js';
 import { ident } from '../sql/quote.js';
 import { statement } from '../sql/statements.js';
 import { diffRows, formatDiff, type TextRow } from './diff.js';
-import type { UnitSession } from './execute.js';
+import type { UnitSession } from './session.js';
 import { columnsOf, type Row } from './rows.js';
 import type { UnitTest } from './spec.js';
 

@@ -1,26 +1,14 @@
-import { renderModel, type CompiledProject, type Node } from '../compile/compile.js';
+import { renderModel, type Node } from '../compile/compile.js';
 import { nodeKey, type Catalog } from '../db/catalog.js';
-import type { Sql } from '../db/connection.js';
 import { UserError } from '../errors.js';
 import { materialize, NodeSqlError, type NodeRunContext } from '../run/materialize.js';
 import { snapshotContext } from '../run/snapshot.js';
 import { statement } from '../sql/statements.js';
-import type { TemplateSet } from '../sql/templates.js';
 import { compareRows } from './compare.js';
 import { createInputs, createOwnTable, loadStep, type StepRun } from './fixtures.js';
 import { inputName, resolveInScratch, scratchRelation, scratchSchema, standIn } from './relations.js';
-import type { Shapes } from './shapes.js';
+import type { UnitSession } from './session.js';
 import type { UnitTest } from './spec.js';
-
-/** What the tests of one run share: a session of their own, and the column types worked out so far. */
-export interface UnitSession {
-  conn: Sql;
-  compiled: CompiledProject;
-  shapes: Shapes;
-  materializations: TemplateSet;
-  /** The session has a stand-in for staging.rejected_rows (the warehouse has the table). */
-  rejects: boolean;
-}
 
 export interface UnitOutcome {
   status: 'pass' | 'fail';

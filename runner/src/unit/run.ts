@@ -5,7 +5,8 @@ import type { Project } from '../project/project.js';
 import type { NodeResult } from '../run/context.js';
 import { statement } from '../sql/statements.js';
 import { loadTemplates } from '../sql/templates.js';
-import { runUnitTest, type UnitSession } from './execute.js';
+import { runUnitTest } from './execute.js';
+import type { UnitSession } from './session.js';
 import { Shapes } from './shapes.js';
 import { parseUnitTests, type UnitTest } from './spec.js';
 
