@@ -4,6 +4,8 @@ import type { ModelFile, Project, TestDecl } from '../project/project.js';
 import type { SourceTable } from '../project/sources.js';
 import { ident } from '../sql/quote.js';
 import { cacheable, type RenderCache } from './render-cache.js';
+import { distributionOf, type Distribution } from './distribution.js';
+import { blocksAsCtes } from './repartition.js';
 import { renderInParallel } from './parallel.js';
 import {
   compileContext, createEnvironment, macroSpecs, P, renderJobs, type RenderContext, type Rendering, type RenderOutcome,
@@ -40,6 +42,8 @@ export interface Node {
   columns: { name: string; description?: string; data_type?: string }[];
   tests: TestDecl[];
   file: ModelFile;
+  /** Where its table lives on Citus (`distributed_by`, `distribution`); ignored on PostgreSQL. */
+  distribution?: Distribution;
 }
 
 const materializations: Materialization[] = ['view', 'table', 'incremental', 'ephemeral', 'snapshot', 'test'];
@@ -126,6 +130,7 @@ export function compileProject(project: Project, ctx: RenderContext = compileCon
       columns: props?.columns ?? [],
       tests: props?.tests ?? [],
       file,
+      distribution: distributionOf([file.defaults, props?.config, out.config], `model "${file.name}" (${file.path})`),
     });
   }
   const sources = new Map([...project.sources, ...project.seeds].map((s) => [`${s.source}.${s.name}`, s]));
@@ -163,6 +168,12 @@ export const cteName = (name: string) => `__cte_${name}`;
  * dependency order) at the head of the statement.
  */
 export function resolveSql(rendered: string, self: Node, nodes: Map<string, Node>, sources: Map<string, SourceTable>,
+  renderOf: (n: Node) => string = (n) => n.rendered): string {
+  return blocksAsCtes(resolveRefs(rendered, self, nodes, sources, renderOf));
+}
+
+/** As `resolveSql`, with `{{#repartition}}` blocks left marked for the target to build (see repartition.ts). */
+export function resolveRefs(rendered: string, self: Node, nodes: Map<string, Node>, sources: Map<string, SourceTable>,
   renderOf: (n: Node) => string = (n) => n.rendered): string {
   const ctes: string[] = [];
   const seen = new Set<string>();

@@ -7,6 +7,7 @@ import { didYouMean, templateError, projectError } from '../errors.js';
 import type { ModelFile, Project } from '../project/project.js';
 import { ident, sqlHelpers } from '../sql/quote.js';
 import { asTemplateError } from './template-errors.js';
+import { repartitionHelper } from './repartition.js';
 import type { CachedRender } from './render-cache.js';
 
 export interface RenderContext {
@@ -34,6 +35,7 @@ export const knownConfigKeys = [
   'materialized', 'schema', 'alias', 'unique_key', 'tags', 'enabled', 'description', 'indexes',
   'post_hook', 'pre_hook', 'updated_at', 'check_cols', 'hard_deletes', 'surrogate_key', 'valid_from',
   'valid_to', 'current_flag', 'unknown_member', 'severity', 'reject_column', 'reject_source', 'batch_column',
+  'distributed_by', 'distribution',
 ];
 // Placeholders survive rendering untouched and are swapped for relations once every config is known.
 export const P = '\u0001';
@@ -81,6 +83,7 @@ export function createEnvironment(project: Pick<Project, 'macros'>, specs?: Spec
     }
     return '';
   });
+  hb.registerHelper('repartition', repartitionHelper(() => state?.file.path ?? 'a template'));
   hb.registerHelper('is_incremental', function (this: unknown, ...args: unknown[]) {
     const options = args.pop() as HelperOptions;
     const root = options.data?.root as RenderContext;

@@ -8,6 +8,7 @@ import type { Logger } from '../log.js';
 import { statement } from '../sql/statements.js';
 import { interruption, withDeadline } from './loss.js';
 import { sessionTracker, type Session } from './session.js';
+import { detectTarget, type TargetInfo } from './target.js';
 
 export type Sql = postgres.Sql<Record<string, never>>;
 /** A transaction's connection (`sql.begin`). */
@@ -20,6 +21,8 @@ export interface Database {
   /** `host:port/db` without credentials, for logs and lineage. */
   display: string;
   embedded?: EmbeddedServer;
+  /** PostgreSQL, or a Citus coordinator with workers: which templates the runner's statements come from. */
+  target: TargetInfo;
   /** A connection of its own (a session) for the run lock or a thread's transactions; see session.ts. */
   reserve(): Promise<Session>;
   close(): Promise<void>;
@@ -127,13 +130,15 @@ export async function connect(options: ConnectOptions): Promise<Database> {
   // the driver retries a connection that timed out for as long as a query waits for it: a host that
   // never answers (a firewall dropping packets, a server that accepts and hangs) would keep the command
   // waiting forever, so the first query gets a deadline of its own
+  let target: TargetInfo;
   try {
-    await withDeadline(sql.unsafe(statement('db/ping')), connectTimeoutS * 1000 + 500, 'CONNECT_TIMEOUT', 'no answer');
+    const [pinged] = await withDeadline(sql.unsafe(statement('db/ping')), connectTimeoutS * 1000 + 500, 'CONNECT_TIMEOUT', 'no answer');
+    target = await detectTarget(sql, Boolean(pinged?.citus));
   } catch (e) {
     await close(true);
     throw connectionError(explain(e as NodeJS.ErrnoException & { code?: string }, display), e);
   }
-  return { sql, url, display, embedded, reserve: () => sessions.reserve(sql), close: () => close(), single: () => client(1, false) };
+  return { sql, url, display, embedded, target, reserve: () => sessions.reserve(sql), close: () => close(), single: () => client(1, false) };
 }
 
 function explain(e: { code?: string; message?: string }, display: string): string {

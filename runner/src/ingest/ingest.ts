@@ -3,6 +3,7 @@ import { ensureMeta } from '../db/meta.js';
 import { inputError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { SourceTable } from '../project/sources.js';
+import type { Target } from '../sql/templates.js';
 import { listLandingFiles } from './landing.js';
 import { ingestLanes, partsPerFile } from './lanes.js';
 import { loadFile, skipped, type IngestedFile } from './load.js';
@@ -31,6 +32,8 @@ export interface IngestOptions {
   maxParts?: number;
   /** The meta schema is known to be up to date (the run made sure of it): no round trip to check again. */
   metaReady?: boolean;
+  /** The database's target: on Citus a file's partitions are placed like its raw table. */
+  target?: Target;
 }
 
 export interface IngestSummary {
@@ -78,9 +81,12 @@ export async function ingest(opts: IngestOptions): Promise<IngestSummary> {
   if (plans.some((p) => !p.skip)) {
     if (!opts.metaReady) await ensureMeta(sql);
     const loading = [...new Set(plans.filter((p) => !p.skip).map((p) => p.file.table))];
-    const partitioned = await ensureTables(sql, loading);
-    for (const p of plans) p.partitioned = partitioned.has(p.file.table);
-    for (const t of partitioned) await dropStrayParts(sql, t);
+    const raw = await ensureTables(sql, loading, opts.target);
+    for (const p of plans) {
+      p.partitioned = raw.partitioned.has(p.file.table);
+      p.placement = raw.placement.get(p.file.table);
+    }
+    for (const t of raw.partitioned) await dropStrayParts(sql, t);
     await keepBatchIdsAhead(sql);
   }
   // the files of one source load in order, one transaction each; two sources load side by side (the

@@ -10,7 +10,7 @@ import { qualified } from '../sql/quote.js';
 import { statement } from '../sql/statements.js';
 import { copyIn } from './copy-in.js';
 import { CopyScanner, type CopyScannerOptions } from './csv-scan.js';
-import { attachPartDdl, batchSchema, dropUnattached, filePartitionDdl, partName, partTableDdl } from './partitions.js';
+import { attachPartDdl, batchSchema, dropUnattached, filePartitionDdl, partName, partTableDdl, runDdl } from './partitions.js';
 import type { FilePlan } from './plan.js';
 import { finish } from './record.js';
 import { RejectBuffer } from './rejects.js';
@@ -95,7 +95,7 @@ export async function loadFile(sql: Sql, plan: FilePlan, runId: number, logger: 
       copy: async (format, batchId) => {
         if (!plan.partitioned) return copyStatement(qualified(table.schema, table.name), kept, format, true);
         const part = qualified(batchSchema(table), partName(table, batchId, 0));
-        await tx.unsafe(filePartitionDdl(table, part, { file: file.relPath, batchId }));
+        await runDdl(tx, filePartitionDdl(table, part, { file: file.relPath, batchId, placement: plan.placement }), Boolean(plan.placement));
         return copyStatement(part, kept, format, true);
       },
     }));
@@ -177,13 +177,13 @@ async function loadPartitioned(load: FileLoad, options: PartOptions) {
       });
     }
     const target = name(k, parts.length);
-    const of = { file: file.relPath, batchId, loadedAt };
+    const of = { file: file.relPath, batchId, loadedAt, placement: plan.placement };
     if (k === 0) {
       // the file's partition and its first part are attached before the COPY (rows are checked against
       // the partition as they arrive)
-      const ddl = [filePartitionDdl(table, fileTable, { ...of, byLine: parts.length > 1 })];
+      const ddl = filePartitionDdl(table, fileTable, { ...of, byLine: parts.length > 1 });
       if (parts.length > 1) ddl.push(partTableDdl(table, target, of), attachPartDdl(fileTable, target, linesOf(parts, 0)));
-      await conn.unsafe(ddl.join(';\n'));
+      await runDdl(conn, ddl, Boolean(plan.placement));
     } else {
       await conn.unsafe(partTableDdl(table, target, { ...of, lines: { from: part.firstLine, to: linesOf(parts, k).to } }));
     }
@@ -197,7 +197,7 @@ async function loadPartitioned(load: FileLoad, options: PartOptions) {
   if (scanners.slice(0, -1).some((s) => !s.cleanEnd)) throw new SplitInsideRecord();
   if (parts.length > 1) {
     await (hashing ?? hashRange(file.path, parts[1].start, plan.bytes, hash));
-    await tx.unsafe(parts.slice(1).map((_, i) => attachPartDdl(fileTable, name(i + 1, parts.length), linesOf(parts, i + 1))).join(';\n'));
+    await runDdl(tx, parts.slice(1).map((_, i) => attachPartDdl(fileTable, name(i + 1, parts.length), linesOf(parts, i + 1))), Boolean(plan.placement));
   }
   const counts = { rows: scanners.reduce((a, s) => a + s.rows, 0), rejected: scanners.reduce((a, s) => a + s.rejected, 0) };
   await finish(tx, plan, { batchId, sha256: hash.digest('hex'), counts, rejects: load.rejects, runId: load.runId });

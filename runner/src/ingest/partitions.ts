@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Sql } from '../db/connection.js';
+import type { Distribution } from '../compile/distribution.js';
 import type { SourceTable } from '../project/sources.js';
 import { qualified } from '../sql/quote.js';
 import { statement } from '../sql/statements.js';
@@ -41,18 +42,35 @@ export interface PartTable {
   byLine?: boolean;
   /** The file's load time: a helper's transaction starts later than the file's. */
   loadedAt?: string;
+  /** Citus: the raw table's placement, which every part of it shares (its COPY then goes to the workers). */
+  placement?: Distribution;
 }
 
 /** A table shaped like the raw table, whose `_file` and `_batch_id` default to the file's. */
 export function partTableDdl(table: SourceTable, part: string, o: PartTable): string {
+  const placed = o.placement;
   return statement('ingest/part-table', { part, relation: qualified(table.schema, table.name), file: o.file,
-    batch_id: o.batchId, check: Boolean(o.lines), from: o.lines?.from, to: o.lines?.to, by_line: o.byLine, loaded_at: o.loadedAt });
+    batch_id: o.batchId, check: Boolean(o.lines), from: o.lines?.from, to: o.lines?.to, by_line: o.byLine, loaded_at: o.loadedAt,
+    reference: placed?.kind === 'reference', dist_column: placed?.kind === 'hash' ? placed.column : undefined },
+  placed ? 'citus' : 'postgres');
 }
 
 /** The file's partition of the raw table, made and attached. */
-export function filePartitionDdl(table: SourceTable, part: string, o: PartTable): string {
-  return `${partTableDdl(table, part, o)};\n${statement('ingest/attach-file',
-    { relation: qualified(table.schema, table.name), part, batch_id: o.batchId })}`;
+export function filePartitionDdl(table: SourceTable, part: string, o: PartTable): string[] {
+  return [partTableDdl(table, part, o), statement('ingest/attach-file', { relation: qualified(table.schema, table.name), part, batch_id: o.batchId })];
+}
+
+/**
+ * Runs DDL statements in one round trip, or on Citus (`placed`) one by one: Citus sends some DDL of a
+ * distributed table (ATTACH, ALTER, CREATE INDEX) on to the workers as the text it came in, which
+ * must then hold that statement alone.
+ */
+export async function runDdl(conn: { unsafe(query: string): Promise<unknown> }, ddl: string[], placed: boolean): Promise<void> {
+  if (!placed) {
+    await conn.unsafe(ddl.join(';\n'));
+    return;
+  }
+  for (const text of ddl) await conn.unsafe(text);
 }
 
 /** A part attached to its file's partition, for its lines [from, to). */

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import type { Sql } from '../db/connection.js';
+import type { Distribution } from '../compile/distribution.js';
 import { inputError, UserError } from '../errors.js';
 import { sha256File } from '../files/hash.js';
 import type { Logger } from '../log.js';
@@ -20,6 +21,8 @@ export interface FilePlan {
   skip?: 'ingested';
   /** The raw table is partitioned: the file becomes a partition of its own (see `loadFile`). */
   partitioned?: boolean;
+  /** Citus: how the raw table is placed; the file's partitions are placed alike. */
+  placement?: Distribution;
   /** A big file's split into `n` parts, begun while the tables are made ready. */
   split?: { n: number; parts: Promise<Part[]> };
 }

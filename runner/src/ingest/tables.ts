@@ -2,33 +2,46 @@ import type { Sql, Tx } from '../db/connection.js';
 import type { SourceTable } from '../project/sources.js';
 import { qualified } from '../sql/quote.js';
 import { statement } from '../sql/statements.js';
-import { batchSchema } from './partitions.js';
+import type { Target } from '../sql/templates.js';
+import type { Distribution } from '../compile/distribution.js';
+import { batchSchema, runDdl } from './partitions.js';
+
+/** The raw tables a load writes: which are partitioned, and on Citus how each is placed. */
+export interface RawTables {
+  partitioned: Set<SourceTable>;
+  /** Citus: the distribution of each distributed or reference raw table (its partitions follow it). */
+  placement: Map<SourceTable, Distribution>;
+}
 
 /**
- * Creates each raw table from its declared columns (partitioned by `_batch_id`, see raw-table.sql) and
- * adds columns declared since; returns the tables that are partitioned. A raw table made by an older
+ * Creates each raw table from its declared columns (partitioned by `_batch_id`, see raw-table.sql; on
+ * Citus placed as the source says) and adds columns declared since. A raw table made by an older
  * migration may be a plain table: it keeps loading as one.
  */
-export async function ensureTables(sql: Sql, tables: SourceTable[]): Promise<Set<SourceTable>> {
+export async function ensureTables(sql: Sql, tables: SourceTable[], target: Target = 'postgres'): Promise<RawTables> {
   const names = tables.map((t) => qualified(t.schema, t.name));
-  const present = await sql.unsafe(statement('ingest/raw-tables'), [names, tables.map(batchSchema)]);
+  const present = await sql.unsafe(statement('ingest/raw-tables', {}, target), [names, tables.map(batchSchema)]);
   const ddl = present.every((p) => p.rejects) ? [] : [statement('ingest/rejected-rows')];
-  const partitioned = new Set<SourceTable>();
+  const out: RawTables = { partitioned: new Set(), placement: new Map() };
   tables.forEach((t, i) => {
     const relation = names[i];
     const have = present[i];
+    const distribution = target === 'citus' ? t.distribution : undefined;
     if (have.kind === null) {
-      ddl.push(statement('ingest/raw-table', { relation, schema: t.schema, batch_schema: batchSchema(t), columns: t.columns }));
-      partitioned.add(t);
+      ddl.push(statement('ingest/raw-table', { relation, schema: t.schema, batch_schema: batchSchema(t), columns: t.columns,
+        reference: distribution?.kind === 'reference', dist_column: distribution?.kind === 'hash' ? distribution.column : undefined }, target));
+      out.partitioned.add(t);
+      if (distribution && distribution.kind !== 'local') out.placement.set(t, distribution);
       return;
     }
-    if (have.kind === 'p') partitioned.add(t);
+    if (have.kind === 'p') out.partitioned.add(t);
+    if (have.dist_kind) out.placement.set(t, have.dist_kind === 'hash' ? { kind: 'hash', column: have.dist_column } : { kind: 'reference' });
     const columns = new Set(have.columns as string[]);
     if (!have.batches) ddl.push(statement('run/create-schemas', { schemas: [batchSchema(t)] }));
     for (const column of t.columns) if (!columns.has(column)) ddl.push(statement('ingest/add-raw-column', { relation, column }));
   });
-  if (ddl.length) await sql.unsafe(ddl.join(';\n'));
-  return partitioned;
+  if (ddl.length) await runDdl(sql, ddl, target === 'citus');
+  return out;
 }
 
 /** Batch ids only grow (see keep-batch-ids-ahead.sql). */

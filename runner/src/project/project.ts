@@ -2,6 +2,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, relative, sep } from 'node:path';
 import { projectError, usageError } from '../errors.js';
 import type { SourceTable } from './sources.js';
+import { distributionOf } from '../compile/distribution.js';
 import { YamlCache } from './yaml-cache.js';
 
 /** A test declared with a model or column in YAML: `unique`, `{accepted_values: {values: [...]}}`, … */
@@ -121,6 +122,7 @@ function parseSources(doc: Record<string, unknown>, file: string): SourceTable[]
         required: ((table.required as string[] | undefined) ?? cols.map((c) => c.name)).map(String),
         description: table.description as string | undefined,
         columnDescriptions,
+        distribution: distributionOf([group, table], `source table "${source}.${table.name}" in "${file}"`),
       });
     }
   }

@@ -1,3 +1,5 @@
+import type { Distribution } from '../compile/distribution.js';
+
 /** A landing source table declared in the project (`sources:` in a YAML file under `models/`). */
 export interface SourceTable {
   /** The source group, as in `{{source "raw" "sales"}}`. */
@@ -12,6 +14,8 @@ export interface SourceTable {
   required: string[];
   description?: string;
   columnDescriptions?: Record<string, string>;
+  /** Where its raw table lives on Citus (`distributed_by`, `distribution`); ignored on PostgreSQL. */
+  distribution?: Distribution;
 }
 
 /** The lineage columns every raw table has after its source columns. */

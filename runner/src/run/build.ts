@@ -6,6 +6,8 @@ import type { Database } from '../db/connection.js';
 import { ConnectionLost, lostConnection } from '../db/loss.js';
 import type { Session } from '../db/session.js';
 import { targetDir, writeChangedFiles } from '../files/write.js';
+import { blocksAsCtes, blocksAsWorkTables } from '../compile/repartition.js';
+import { qualified } from '../sql/quote.js';
 import { statement } from '../sql/statements.js';
 import { loadTemplates } from '../sql/templates.js';
 import type { RunContext, Watermark } from './context.js';
@@ -75,14 +77,18 @@ async function prepareBuild(ctx: RunContext, runnable: string[], reserved: Promi
   const schemas = [...new Set(runnable.map((n) => compiled.nodes.get(n)!.config.schema))];
   // one round trip on the lock's session: the statements go out together and come back in order
   const conn = ctx.lock.conn as unknown as Database['sql'];
+  const { target } = ctx.db.target;
   const [, catalog, previous, changes] = await Promise.all([
     schemas.length ? conn.unsafe(statement('run/create-schemas', { schemas })) : null,
-    readCatalog(conn, schemas), readWatermarks(conn), readChangeState(conn)]);
+    readCatalog(conn, schemas, target), readWatermarks(conn), readChangeState(conn)]);
   ctx.written.previous = previous;
   const definitions = new Map(runnable.map((n) => compiled.nodes.get(n)!).filter(skippable)
     .map((node) => [node.name, definitionOf(node, compiled)]));
-  const nodeRun: NodeRunContext = { runId: ctx.runId, fullRefresh: Boolean(ctx.opts.fullRefresh), catalog,
-    templates: loadTemplates('materializations', project.dir), watched: watchedColumns(compiled.nodes), definitions };
+  // on Citus no build says which referenced values it removed (that needs temporary tables, which live on
+  // the coordinator alone): relationships tests there check every row
+  const nodeRun: NodeRunContext = { runId: ctx.runId, fullRefresh: Boolean(ctx.opts.fullRefresh), catalog, target,
+    templates: loadTemplates('materializations', project.dir, target),
+    watched: target === 'citus' ? new Map() : watchedColumns(compiled.nodes), definitions, beforeStatement: ctx.opts.beforeStatement };
   return {
     ctx, catalog, nodeRun,
     sessions: await reserved,
@@ -176,23 +182,31 @@ async function materializeNode(b: Build, node: Node, conn: Session['sql'], exist
   const fullRefresh = Boolean(opts.fullRefresh);
   // what the node saw when it last succeeded; nothing when it is rebuilt from scratch
   const prev = existing && !fullRefresh ? b.ctx.written.previous.get(node.name) ?? none : none;
-  const sqlFor = (safe: boolean) => sqlForRun(node, compiled, existing, prev, { runId, fullRefresh, safe });
+  // on Citus a table's {{#repartition}} blocks are work tables (see repartition.ts); a view keeps them as CTEs
+  const workTables = b.nodeRun.target === 'citus' && node.config.materialized !== 'view';
+  const sqlFor = (safe: boolean) => sqlForRun(node, compiled, existing, prev, { runId, fullRefresh, safe, workTables });
   const sql = sqlFor(false);
   // what it is built from is recorded only when its inputs are known: then a later run may leave it alone
-  if (skippable(node) && !(await inputsDeclared(conn, node, compiled, sql))) b.nodeRun.definitions!.set(node.name, '');
+  if (skippable(node) && !(await inputsDeclared(conn, node, compiled, blocksAsCtes(sql)))) b.nodeRun.definitions!.set(node.name, '');
   let extra: Record<string, unknown> = { prev };
   if (node.config.materialized === 'snapshot') {
-    const described = await conn.unsafe(statement('run/describe', { sql: sql.replace(/;\s*$/, '') }));
+    const described = await conn.unsafe(statement('run/describe', { sql: blocksAsCtes(sql).replace(/;\s*$/, '') }));
     const columns = (described as unknown as { columns: { name: string }[] }).columns.map((c) => c.name);
     extra = { ...extra, ...snapshotContext(node, columns, { runId, runTime: b.runTime, fullRefresh, exists: Boolean(existing) }) };
   }
+  const run = (text: string) => {
+    if (!workTables) return materialize(conn as never, node, text, b.nodeRun, extra);
+    const alias = ((node.config.alias as string | undefined) ?? node.name).slice(0, 30);
+    const built = blocksAsWorkTables(text, (i) => qualified(node.config.schema, `${alias}__sadp_w${i}_${runId}`));
+    return materialize(conn as never, node, built.sql, b.nodeRun, { ...extra, work_tables: built.workTables });
+  };
   try {
-    return await materialize(conn as never, node, sql, b.nodeRun, extra);
+    return await run(sql);
   } catch (e) {
     const code = e instanceof NodeSqlError ? (e.cause as { code?: string })?.code : undefined;
     if (!code?.startsWith('22')) throw e;
     b.ctx.logger.info(`${node.name}: a value failed a fast cast (${(e as Error).message}); building again with per-row parsing`);
-    return materialize(conn as never, node, sqlFor(true), b.nodeRun, extra);
+    return run(sqlFor(true));
   }
 }
 

@@ -29,7 +29,12 @@ export interface RunOptions {
   logger: Logger;
   /** An already open database (tests, bench); otherwise `connect` is used and closed at the end. */
   db?: Database;
+  /** Called inside a node's transaction before each of its statements runs (tests read their plans). */
+  beforeStatement?: StatementHook;
 }
+
+/** Sees a statement of a node's materialization on the node's connection, before it runs. */
+export type StatementHook = (node: string, statement: string, conn: { unsafe(query: string): Promise<unknown> }) => Promise<void>;
 
 export interface NodeResult {
   node: string;
@@ -50,6 +55,9 @@ export interface RunSummary {
   run_id: number;
   command: string;
   status: 'success' | 'error';
+  /** Where the run built: 'postgres', or 'citus' (distributed over `workers` worker nodes). */
+  target?: 'postgres' | 'citus';
+  workers?: number;
   exitCode: number;
   results: NodeResult[];
   ingest?: unknown;

@@ -3,10 +3,10 @@ import type { Catalog, Relation } from '../db/catalog.js';
 import { nodeKey } from '../db/catalog.js';
 import type { Node } from '../compile/compile.js';
 import { relationOf } from '../compile/compile.js';
-import { ident, literal } from '../sql/quote.js';
+import { ident, literal, qualified } from '../sql/quote.js';
 import { statement } from '../sql/statements.js';
-import { splitStatements, type TemplateSet } from '../sql/templates.js';
-import type { WrittenKeys } from './context.js';
+import { splitStatements, type Target, type TemplateSet } from '../sql/templates.js';
+import type { StatementHook, WrittenKeys } from './context.js';
 
 export interface NodeOutcome {
   rows: number | null;
@@ -25,6 +25,8 @@ type Conn = {
 export interface NodeRunContext {
   runId: number;
   fullRefresh: boolean;
+  /** Which templates `templates` came from (default PostgreSQL); on Citus nodes build as their distribution says. */
+  target?: Target;
   catalog: Catalog;
   templates: TemplateSet;
   /** Per node, the columns that relationships tests point at (see key_removals.sql). */
@@ -36,6 +38,7 @@ export interface NodeRunContext {
    * staging.rejected_rows): its builds write only there, and record no watermark nor written keys.
    */
   scratch?: { meta: string; rejectedRows: string };
+  beforeStatement?: StatementHook;
 }
 
 const asList = (v: unknown): string[] =>
@@ -48,7 +51,9 @@ export function templateContext(node: Node, sql: string, ctx: NodeRunContext, ex
   // the table template builds beside the target under this name too; the incremental one uses it for its temp table
 
   const uniqueKey = asList(node.config.unique_key);
+  const srcName = `${alias.slice(0, 36)}__sadp_src_${ctx.runId}`;
   return {
+    ...distributionContext(node, ctx, existing, uniqueKey),
     node: node.name,
     config: node.config,
     schema: node.config.schema,
@@ -68,7 +73,8 @@ export function templateContext(node: Node, sql: string, ctx: NodeRunContext, ex
     columns: (existing?.columns ?? []).map(ident),
     indexes: asList(node.config.indexes),
     run_id: ctx.runId,
-    src_name: `${alias.slice(0, 36)}__sadp_src_${ctx.runId}`,
+    src_name: srcName,
+    src_relation: qualified(node.config.schema, srcName),
     reject_column: node.config.reject_column,
     reject_source: node.config.reject_source ?? node.name,
     node_literal: literal(node.name),
@@ -78,6 +84,26 @@ export function templateContext(node: Node, sql: string, ctx: NodeRunContext, ex
       name, quoted: ident(name), temp: `${alias.slice(0, 30)}__sadp_gone_${ctx.runId}_${i}`,
     })),
     ...extra,
+  };
+}
+
+/**
+ * On Citus, how the node's table is placed: `distributed` when it is hash-distributed or a reference
+ * table (its materialization then builds with work tables on the workers, see runner/templates/citus),
+ * the distribution column, and whether the unique key holds it (a merge then matches rows shard by shard).
+ */
+function distributionContext(node: Node, ctx: NodeRunContext, existing: Relation | undefined, uniqueKey: string[]) {
+  const dist = ctx.target === 'citus' ? node.distribution : undefined;
+  const hash = dist?.kind === 'hash' ? dist.column : undefined;
+  const placed = existing?.distribution;
+  return {
+    distributed: dist?.kind === 'hash' || dist?.kind === 'reference',
+    reference: dist?.kind === 'reference',
+    dist_column: hash ? ident(hash) : undefined,
+    dist_column_name: hash,
+    key_holds_dist: !hash || uniqueKey.includes(hash),
+    // work tables shaped like the table go where its shards are
+    colocate_with: hash && placed?.kind === 'hash' && placed.column === hash ? relationOf(node) : undefined,
   };
 }
 
@@ -151,6 +177,7 @@ export async function materialize(conn: Conn, node: Node, sql: string, ctx: Node
   try {
     for (const s of statements) {
       ran.push(s.text);
+      await ctx.beforeStatement?.(node.name, s.text, conn);
       const result = await conn.unsafe(s.text);
       if (s.rows) rows = (rows ?? 0) + s.rows * (result.count ?? 0);
     }

@@ -1,21 +1,22 @@
-import { readsRunContext, renderModel, resolveSql, type CompiledProject, type Node } from '../compile/compile.js';
+import { readsRunContext, renderModel, resolveRefs, resolveSql, type CompiledProject, type Node } from '../compile/compile.js';
 import type { Relation } from '../db/catalog.js';
 import type { Watermark } from './context.js';
 
 /**
  * The SQL a node runs in this run: rendered again when its text depends on the run (an incremental
  * branch, the previous watermark, the run id, or the safe per-row parsing after a failed cast), else its
- * compiled rendering; refs resolved, ephemeral models inlined with the same context.
+ * compiled rendering; refs resolved, ephemeral models inlined with the same context. With `workTables`
+ * (Citus), `{{#repartition}}` blocks stay marked for the materialization to build.
  */
 export function sqlForRun(node: Node, compiled: CompiledProject, existing: Relation | undefined, prev: Watermark,
-  run: { runId: number; fullRefresh: boolean; safe: boolean }): string {
+  run: { runId: number; fullRefresh: boolean; safe: boolean; workTables?: boolean }): string {
   const incremental = ['incremental', 'snapshot'].includes(node.config.materialized) && existing?.kind === 'table' && !run.fullRefresh;
   const ctx = { is_incremental: incremental, prev, run_id: run.runId, full_refresh: Boolean(run.fullRefresh), vars: {}, safe: run.safe };
   const needsRender = run.safe || incremental || readsRunContext(node.file.text);
   const rendered = needsRender ? renderModel(compiled.hb, node.file, ctx).rendered : node.rendered;
   // ephemeral models inlined here see the same context
   const renderOf = (n: Node) => (run.safe ? renderModel(compiled.hb, n.file, ctx).rendered : n.rendered);
-  return resolveSql(rendered, node, compiled.nodes, compiled.sources, renderOf);
+  return (run.workTables ? resolveRefs : resolveSql)(rendered, node, compiled.nodes, compiled.sources, renderOf);
 }
 
 /**

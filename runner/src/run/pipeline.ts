@@ -6,6 +6,8 @@ import { ensureMeta } from '../db/meta.js';
 import { applyProjectMigrations } from '../db/migrate.js';
 import { ConnectionLost, lostConnection } from '../db/loss.js';
 import type { Session } from '../db/session.js';
+import { describeTarget } from '../db/target.js';
+import { placeExistingTables } from '../db/placement.js';
 import { redact, UserError } from '../errors.js';
 import { ingestLanes, partsPerFile } from '../ingest/lanes.js';
 import { analyzeNewRawTables } from '../ingest/tables.js';
@@ -50,13 +52,15 @@ export async function runPipeline(opts: RunOptions): Promise<RunSummary> {
       sessions.catch(() => {}); // awaited (and reported) by buildNodes
     }
     await ensureMeta(lock.conn as never);
-    const runId = await startRun(lock.conn as never, opts, threads);
-    opts.logger.event({ event: 'run', run_id: runId, status: 'start', message: `run ${runId}: ${opts.command} on ${db.display}` });
+    const runId = await startRun(lock.conn as never, opts, threads, db.target);
+    opts.logger.event({ event: 'run', run_id: runId, status: 'start', target: db.target.target,
+      message: `run ${runId}: ${opts.command} ${describeTarget(db.target, db.display)}` });
     lineage = openLineage(db, opts);
     lineage.run('START', runId);
     ctx = { opts, logger: opts.logger, db, ...prepared, planned, runId, threads, lock, lineage, results,
       written: { keys: new Map(), previous: new Map() }, unitGates: new Map() };
     await applyProjectMigrations(lock.conn as never, db.url, prepared.project.migrationsDir);
+    if (db.target.target === 'citus') await placeExistingTables(lock.conn as never, prepared.compiled, prepared.project.sources, opts.logger);
     await unitTestsReady(ctx, unitTests);
     // the unit tests read nothing that ingest or the build write: they run beside them (see startUnitTests)
     const unit = startUnitTests(ctx, unitTests);
@@ -87,6 +91,7 @@ export async function runPipeline(opts: RunOptions): Promise<RunSummary> {
     const runId = ctx?.runId ?? 0;
     const summary: RunSummary = {
       run_id: runId, command: opts.command, status: outcome.status, exitCode: outcome.exitCode, results, ingest: outcome.ingest,
+      target: db.target.target, ...(db.target.target === 'citus' ? { workers: db.target.workers } : {}),
       rejected_in_staging: outcome.rejectedInStaging,
       started_at: new Date(started).toISOString(), finished_at: new Date().toISOString(), ms: Date.now() - started,
     };
@@ -171,7 +176,8 @@ async function ingestStep(ctx: RunContext, module: Promise<typeof import('../ing
   const { ingest } = await module;
   const started = Date.now();
   const dataDir = opts.dataDir ?? join(opts.projectDir, 'data', 'raw');
-  const summary = await ingest({ sql: db.sql, dataDir, tables: project.sources, runId, logger: opts.logger, metaReady: true });
+  const summary = await ingest({ sql: db.sql, dataDir, tables: project.sources, runId, logger: opts.logger, metaReady: true,
+    target: db.target.target });
   if (project.seedsDir) {
     const { loadSeeds } = await import('../ingest/seeds.js');
     await loadSeeds({ sql: db.sql, seedsDir: project.seedsDir, logger: opts.logger });

@@ -1,5 +1,6 @@
 import type { Database } from '../db/connection.js';
 import { interruption, isConnectionLoss, withDeadline } from '../db/loss.js';
+import type { TargetInfo } from '../db/target.js';
 import { statement } from '../sql/statements.js';
 import type { NodeResult, RunContext, RunOptions, Watermark } from './context.js';
 
@@ -9,10 +10,10 @@ type Sql = Database['sql'];
  * Opens the run's row in meta.runs, first marking as aborted any run still 'running': holding the run
  * lock, no other run is alive, so such a run was killed or lost its database.
  */
-export async function startRun(sql: Sql, opts: RunOptions, threads: number): Promise<number> {
+export async function startRun(sql: Sql, opts: RunOptions, threads: number, target: TargetInfo): Promise<number> {
   await sql.unsafe(statement('run/abort-unfinished'));
   const args = JSON.stringify({ select: opts.select, exclude: opts.exclude, full_refresh: opts.fullRefresh ?? false, threads });
-  const [run] = await sql.unsafe(statement('run/start'), [opts.command, args]);
+  const [run] = await sql.unsafe(statement('run/start'), [opts.command, args, target.target, target.workers]);
   return Number(run.run_id);
 }
 

@@ -1,6 +1,6 @@
 import type { Node } from '../compile/compile.js';
 import { projectError, didYouMean } from '../errors.js';
-import { ident, literal } from '../sql/quote.js';
+import { ident, literal, qualified } from '../sql/quote.js';
 
 const list = (v: unknown): string[] | undefined =>
   v === undefined || v === null || v === '' || v === 'all' ? undefined
@@ -45,12 +45,18 @@ export function snapshotContext(node: Node, modelColumns: string[],
   }
   const surrogate = surrogateKeyOf(node);
   const tmp = (s: string) => `${node.name.slice(0, 30)}__${s}_${runId}`;
+  if (node.distribution?.kind === 'hash' && node.distribution.column !== uniqueKey) {
+    throw projectError(`snapshot "${node.name}" (${node.path}) is distributed_by="${node.distribution.column}"; ` +
+      `a snapshot recomputes each key's history on the key's shard: distribute it by its unique_key "${uniqueKey}"`);
+  }
   return {
     unique_key: ident(uniqueKey),
     updated_at: updatedAt ? ident(updatedAt) : undefined,
     check_cols: checkCols.map(ident),
     stored_cols: [...checkCols, ...carried].map(ident),
     surrogate_key: ident(surrogate),
+    // the primary key of a distributed snapshot: it must hold the distribution column
+    key_and_surrogate: `${ident(uniqueKey)}, ${ident(surrogate)}`,
     valid_from: ident(String(c.valid_from ?? 'effective_start_date')),
     valid_to: ident(String(c.valid_to ?? 'effective_end_date')),
     current_flag: ident(String(c.current_flag ?? 'is_current')),
@@ -64,5 +70,11 @@ export function snapshotContext(node: Node, modelColumns: string[],
     affected: tmp('affected'),
     versions: tmp('versions'),
     changed: tmp('changed'),
+    // on Citus the steps' work tables are tables beside the snapshot's shards, not temporary ones
+    events_table: qualified(node.config.schema, tmp('events')),
+    affected_table: qualified(node.config.schema, tmp('affected')),
+    versions_table: qualified(node.config.schema, tmp('versions')),
+    changed_table: qualified(node.config.schema, tmp('changed')),
+    present_table: qualified(node.config.schema, tmp('present')),
   };
 }

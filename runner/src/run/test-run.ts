@@ -25,7 +25,8 @@ export async function runDataTests(ctx: RunContext, everythingBuilt = false): Pr
     const node = compiled.nodes.get(n)!;
     if (node.config.materialized === 'test') singular.set(n, resolveSql(node.rendered, node, compiled.nodes, compiled.sources));
   }
-  const templates = loadTemplates('tests', opts.projectDir);
+  const { target } = db.target;
+  const templates = loadTemplates('tests', opts.projectDir, target);
   // a project's own template for a test kind is honoured as written, one query per test
   const overridden = (kind: string) => templates.fromProject?.has(kind) ?? false;
   let tests = buildTests(eligible, compiled.nodes, templates, singular, overridden);

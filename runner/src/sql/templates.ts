@@ -56,7 +56,7 @@ export type Target = 'postgres' | 'citus';
 /**
  * Loads the SQL templates of a kind (`materializations`, `tests`): the runner's for PostgreSQL, then
  * those of `target` of the same name, then the project's `macros/<kind>/*.sql`, each overriding the one
- * before.
+ * before. A PostgreSQL template that the target overrides stays at hand as the partial `postgres/<name>`.
  */
 export function loadTemplates(kind: string, projectDir?: string, target: Target = 'postgres'): TemplateSet {
   const hb = templateEnvironment(precompiled());
@@ -70,8 +70,15 @@ export function loadTemplates(kind: string, projectDir?: string, target: Target 
     if (!existsSync(dir)) return;
     for (const f of readdirSync(dir).filter((f) => f.endsWith('.sql'))) {
       const project = i >= runnerDirs;
-      sources.set(basename(f, '.sql'), { text: readFileSync(join(dir, f), 'utf8'), path: project ? `macros/${kind}/${f}` : join(dir, f) });
-      if (project) fromProject.add(basename(f, '.sql'));
+      const name = basename(f, '.sql');
+      // a target's template may fall back on PostgreSQL's, as {{> postgres/<name>}} (dbt's default__)
+      if (i === 1 && !project && sources.has(name)) {
+        const base = sources.get(name)!;
+        hb.registerPartial(`postgres/${name}`, hb.lazy(base.text, (e) =>
+          projectError(`cannot parse template "${base.path}": ${(e as Error).message}; fix the Handlebars syntax in that file`)));
+      }
+      sources.set(name, { text: readFileSync(join(dir, f), 'utf8'), path: project ? `macros/${kind}/${f}` : join(dir, f) });
+      if (project) fromProject.add(name);
     }
   });
   const out: TemplateSet = Object.assign(new Map<string, Template>(), { fromProject });
