@@ -1,15 +1,12 @@
 {{!-- customer_events: the staging of a customer source (customers at created_at, customers_updates at
       updated_at): one typed row per customer and time, each an event of its history; of two records for
       one customer and time, the later file (byte order), then the later line, wins. Invalid records
-      carry _reject_reason. Arguments: source_table, time_column. --}}
-with source as (
-  select * from {{source "raw" source_table}}
-  {{#if is_incremental}}where _batch_id > {{prev.batch_id}}{{/if}}
-),
-
-typed as materialized (
+      carry _reject_reason. The typed records are computed once; on Citus they first move to the shards
+      of their customer_id (repartition). Arguments: source_table, time_column. --}}
+with {{#repartition "typed" by="customer_id" materialized=true}}
   select
-    {{to_id column="customer_id"}} as customer_id,
+    {{!-- 0 when the id is not valid: such a record is rejected, and Citus can't place a NULL --}}
+    coalesce({{to_id column="customer_id"}}, 0) as customer_id,
     {{clean_text column="full_name"}} as full_name,
     {{fold_case column=(clean_text column="email")}} as email,
     {{to_loyalty_tier column="loyalty_tier"}} as loyalty_tier,
@@ -20,14 +17,15 @@ typed as materialized (
     _file,
     _line,
     _batch_id
-  from source
-),
+  from {{source "raw" source_table}}
+  {{#if is_incremental}}where _batch_id > {{prev.batch_id}}{{/if}}
+{{/repartition}},
 
-checked as (
+checked as not materialized (
   select
     typed.*,
     case
-      {{check raw="customer_id_raw" typed="customer_id" name="customer_id" expected="a positive integer" required=true}}
+      {{check raw="customer_id_raw" typed="nullif(customer_id, 0)" name="customer_id" expected="a positive integer" required=true}}
       {{check raw=(concat time_column "_raw") typed=time_column name=time_column expected="an ISO 8601 timestamp" required=true}}
       {{check raw="loyalty_tier_raw" typed="loyalty_tier" name="loyalty_tier" expected="one of Bronze, Silver, Gold, Platinum"}}
     end as _reject_reason

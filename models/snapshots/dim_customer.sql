@@ -1,4 +1,4 @@
-{{config materialized="snapshot" unique_key="customer_id" updated_at="event_at"
+{{config materialized="snapshot" unique_key="customer_id" updated_at="event_at" distributed_by="customer_id"
          check_cols="full_name, email, loyalty_tier" surrogate_key="customer_key"
          valid_from="effective_start_date" valid_to="effective_end_date" current_flag="is_current"
          unknown_member=true}}

@@ -1,16 +1,14 @@
-{{config materialized="incremental" unique_key="sale_id" reject_column="_reject_reason" reject_source="sales"
+{{config materialized="incremental" unique_key="sale_id" distributed_by="sale_id" reject_column="_reject_reason" reject_source="sales"
          indexes="_batch_id, customer_id, sale_timestamp"}}
 {{!-- One row per sale_id, typed and validated. A run reads only the batches landed since its last
       success; a record replaces the stored one only when it comes from a later file (byte order) or a
-      later line. Records that fail validation carry a reason and go to staging.rejected_rows. --}}
-with source as (
-  select * from {{source "raw" "sales"}}
-  {{#if is_incremental}}where _batch_id > {{prev.batch_id}}{{/if}}
-),
-
-typed as materialized (
+      later line. Records that fail validation carry a reason and go to staging.rejected_rows.
+      The typed records are computed once; on Citus they first move to the shards of their sale_id
+      (repartition), where the latest record of each sale is picked next to the stored one. --}}
+with {{#repartition "typed" by="sale_id" materialized=true}}
   select
-    {{to_id column="sale_id"}} as sale_id,
+    {{!-- 0 when the id is not valid: such a record is rejected, and Citus can't place a NULL --}}
+    coalesce({{to_id column="sale_id"}}, 0) as sale_id,
     {{to_id column="customer_id"}} as customer_id,
     {{to_id column="product_id"}} as product_id,
     {{to_id column="store_id"}} as store_id,
@@ -27,14 +25,15 @@ typed as materialized (
     _file,
     _line,
     _batch_id
-  from source
-),
+  from {{source "raw" "sales"}}
+  {{#if is_incremental}}where _batch_id > {{prev.batch_id}}{{/if}}
+{{/repartition}},
 
-checked as (
+checked as not materialized (
   select
     typed.*,
     case
-      {{check raw="sale_id_raw" typed="sale_id" name="sale_id" expected="a positive integer" required=true}}
+      {{check raw="sale_id_raw" typed="nullif(sale_id, 0)" name="sale_id" expected="a positive integer" required=true}}
       {{check raw="customer_id_raw" typed="customer_id" name="customer_id" expected="a positive integer" required=true}}
       {{check raw="product_id_raw" typed="product_id" name="product_id" expected="a positive integer" required=true}}
       {{check raw="store_id_raw" typed="store_id" name="store_id" expected="a positive integer" required=true}}
