@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { makeProject } from '../support/files.js';
 import { suiteDatabase, type TestDatabase } from '../support/database.js';
 import { runCli } from '../support/cli.js';
+import { runningRun, whileGated } from '../support/reliability.js';
 
 /** `slow` sleeps `seconds`, or with `gate`, waits until the test lets go of that advisory lock. */
 const slowProject = (seconds: number, gate?: number) => ({
@@ -51,17 +52,10 @@ describe('runner: two runs on one database', function () {
     dirs.push(dir);
     const env = { DATABASE_URL: db.url };
     const [{ last }] = await db.sql`select coalesce(max(run_id), 0)::int as last from meta.runs`;
-    const gatekeeper = await db.sql.reserve();
-    await gatekeeper`select pg_advisory_lock(${gate})`;
     let holder: ReturnType<typeof runCli> | undefined;
-    try {
+    await whileGated(db.sql, gate, async () => {
       holder = runCli(['build-models', '--project-dir', dir], env);
-      let holderRun: number | undefined;
-      for (let i = 0; i < 600 && !holderRun; i++) {
-        const [row] = await db.sql`select run_id::int as run_id from meta.runs where run_id > ${last} and status = 'running'`;
-        holderRun = row?.run_id;
-        if (!holderRun) await new Promise((r) => setTimeout(r, 50));
-      }
+      const holderRun = await runningRun(db.sql, last);
       expect(holderRun, 'the first run never started').to.be.a('number');
 
       const t0 = Date.now();
@@ -73,10 +67,7 @@ describe('runner: two runs on one database', function () {
       // it gave up: the holder is still running
       const [{ status }] = await db.sql`select status from meta.runs where run_id = ${holderRun!}`;
       expect(status).to.equal('running');
-    } finally {
-      await gatekeeper`select pg_advisory_unlock(${gate})`;
-      gatekeeper.release();
-    }
+    });
 
     const done = await holder!;
     expect(done.code, done.stderr).to.equal(0);

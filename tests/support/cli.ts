@@ -37,6 +37,9 @@ export interface RunResultsFile {
   run_id: number;
   status: string;
   exitCode: number;
+  /** 'postgres' or 'citus' (with its worker nodes). */
+  target?: string;
+  workers?: number;
   results: { node: string; kind: string; status: string; rows: number | null; message?: string;
     started_at?: string; finished_at?: string }[];
 }

@@ -161,3 +161,26 @@ export function sigkill(pid: number): void {
 }
 
 export type { CliResult };
+
+/** Runs `body` while a session of the test holds the advisory lock `gate`: a model that waits for it holds its run. */
+export async function whileGated<T>(sql: postgres.Sql, gate: number, body: () => Promise<T>): Promise<T> {
+  const gatekeeper = await sql.reserve();
+  await gatekeeper`select pg_advisory_lock(${gate})`;
+  try {
+    return await body();
+  } finally {
+    await gatekeeper`select pg_advisory_unlock(${gate})`;
+    gatekeeper.release();
+  }
+}
+
+/** The id of the run (after run `after`) that is running, once one has started; undefined after a minute. */
+export async function runningRun(sql: postgres.Sql, after = 0): Promise<number | undefined> {
+  for (let i = 0; i < 1200; i++) {
+    const [{ ready }] = await sql`select to_regclass('meta.runs') is not null as ready`;
+    const [row] = ready ? await sql`select run_id::int as run_id from meta.runs where run_id > ${after} and status = 'running'` : [];
+    if (row) return row.run_id as number;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return undefined;
+}
