@@ -6,15 +6,14 @@ import type { Database } from '../db/connection.js';
 import { ConnectionLost, lostConnection } from '../db/loss.js';
 import type { Session } from '../db/session.js';
 import { targetDir, writeChangedFiles } from '../files/write.js';
-import { blocksAsCtes, blocksAsWorkTables } from '../compile/repartition.js';
-import { qualified } from '../sql/quote.js';
+import { blocksAsCtes } from '../compile/repartition.js';
 import { statement } from '../sql/statements.js';
 import { loadTemplates } from '../sql/templates.js';
 import type { RunContext, Watermark } from './context.js';
 import { watchedColumns } from './data-tests.js';
 import { describeFailure } from './failure.js';
 import { materialize, NodeSqlError, viewSql, type NodeOutcome, type NodeRunContext } from './materialize.js';
-import { lineageOf, sqlForRun } from './node-sql.js';
+import { lineageOf, sqlForRun, withWorkTables } from './node-sql.js';
 import { readWatermarks } from './run-record.js';
 import { definitionOf, inputsDeclared, readChangeState, skippable, unchangedSince, type ChangeState } from './unchanged.js';
 import { schedule, type Scheduled } from './scheduler.js';
@@ -183,8 +182,8 @@ async function materializeNode(b: Build, node: Node, conn: Session['sql'], exist
   // what the node saw when it last succeeded; nothing when it is rebuilt from scratch
   const prev = existing && !fullRefresh ? b.ctx.written.previous.get(node.name) ?? none : none;
   // on Citus a table's {{#repartition}} blocks are work tables (see repartition.ts); a view keeps them as CTEs
-  const workTables = b.nodeRun.target === 'citus' && node.config.materialized !== 'view';
-  const sqlFor = (safe: boolean) => sqlForRun(node, compiled, existing, prev, { runId, fullRefresh, safe, workTables });
+  const onWorkers = b.nodeRun.target === 'citus' && node.config.materialized !== 'view';
+  const sqlFor = (safe: boolean) => sqlForRun(node, compiled, existing, prev, { runId, fullRefresh, safe, workTables: onWorkers });
   const sql = sqlFor(false);
   // what it is built from is recorded only when its inputs are known: then a later run may leave it alone
   if (skippable(node) && !(await inputsDeclared(conn, node, compiled, blocksAsCtes(sql)))) b.nodeRun.definitions!.set(node.name, '');
@@ -195,9 +194,8 @@ async function materializeNode(b: Build, node: Node, conn: Session['sql'], exist
     extra = { ...extra, ...snapshotContext(node, columns, { runId, runTime: b.runTime, fullRefresh, exists: Boolean(existing) }) };
   }
   const run = (text: string) => {
-    if (!workTables) return materialize(conn as never, node, text, b.nodeRun, extra);
-    const alias = ((node.config.alias as string | undefined) ?? node.name).slice(0, 30);
-    const built = blocksAsWorkTables(text, (i) => qualified(node.config.schema, `${alias}__sadp_w${i}_${runId}`));
+    if (!onWorkers) return materialize(conn as never, node, text, b.nodeRun, extra);
+    const built = withWorkTables(node, text, runId, existing);
     return materialize(conn as never, node, built.sql, b.nodeRun, { ...extra, work_tables: built.workTables });
   };
   try {

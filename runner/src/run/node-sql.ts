@@ -1,4 +1,6 @@
-import { readsRunContext, renderModel, resolveRefs, resolveSql, type CompiledProject, type Node } from '../compile/compile.js';
+import { readsRunContext, relationOf, renderModel, resolveRefs, resolveSql, type CompiledProject, type Node } from '../compile/compile.js';
+import { blocksAsWorkTables } from '../compile/repartition.js';
+import { qualified } from '../sql/quote.js';
 import type { Relation } from '../db/catalog.js';
 import type { Watermark } from './context.js';
 
@@ -17,6 +19,19 @@ export function sqlForRun(node: Node, compiled: CompiledProject, existing: Relat
   // ephemeral models inlined here see the same context
   const renderOf = (n: Node) => (run.safe ? renderModel(compiled.hb, n.file, ctx).rendered : n.rendered);
   return (run.workTables ? resolveRefs : resolveSql)(rendered, node, compiled.nodes, compiled.sources, renderOf);
+}
+
+/**
+ * Citus: the node's SQL with its `{{#repartition}}` blocks reading work tables, and those work tables
+ * (named after the node and the run, in its schema). One distributed on the column the node's table is
+ * distributed on goes beside that table's shards.
+ */
+export function withWorkTables(node: Node, sql: string, runId: number, existing: Relation | undefined) {
+  const alias = ((node.config.alias as string | undefined) ?? node.name).slice(0, 30);
+  const built = blocksAsWorkTables(sql, (i) => qualified(node.config.schema, `${alias}__sadp_w${i}_${runId}`));
+  const placed = existing?.distribution;
+  return { sql: built.sql, workTables: built.workTables.map((w) => ({ ...w,
+    colocate_with: placed?.kind === 'hash' && placed.column === w.by ? relationOf(node) : null })) };
 }
 
 /**
