@@ -1,6 +1,5 @@
-import { createReadStream, createWriteStream, linkSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { linkSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import postgres from 'postgres';
 import { parseArgs, num, str } from './args.js';
 import { defaultOf, specOf } from './flags.js';
@@ -8,10 +7,11 @@ import type { CommandContext } from '../cli.js';
 import { connect } from '../db/connection.js';
 import { usageError } from '../errors.js';
 import { generateData, defaultGenerateOptions } from '../tools/generate.js';
+import { benchCitusPipeline } from '../tools/bench-citus.js';
 import { writeFile } from '../files/write.js';
 import { runnerRoot } from '../sql/templates.js';
 import {
-  figure, machine, must, runner, salesFile, serverVersion, timed, tmp, viewProject, viewScript, median, type Figure,
+  figure, increment, machine, must, runner, salesFile, serverVersion, timed, tmp, viewProject, viewScript, median, type Figure,
 } from '../tools/bench.js';
 
 const scales = {
@@ -28,6 +28,8 @@ export async function run(argv: string[], ctx: CommandContext): Promise<number> 
   const scale = { ...preset, sales: num(args, 'sales', preset.sales, 1000), customers: num(args, 'customers', preset.customers, 100) };
   const runs = num(args, 'runs', defaultOf('bench', 'runs'), 1);
   const only = new Set((str(args, 'only') ?? defaultOf<string>('bench', 'only')).split(','));
+  const target = str(args, 'target') ?? 'postgres';
+  if (!['postgres', 'citus'].includes(target)) throw usageError(`unknown --target "${target}"; use postgres or citus`);
   const log = (m: string) => process.stderr.write(`bench: ${m}\n`);
 
   const server = await connect({ projectDir: ctx.projectDir, databaseUrl: str(args, 'database-url'), logger: ctx.logger, max: 2 });
@@ -42,12 +44,18 @@ export async function run(argv: string[], ctx: CommandContext): Promise<number> 
   };
   try {
     const version = await serverVersion(server.url);
-    if (only.has('ingest')) figures.push(...await benchIngestCase(scale.ingestRows, runs, fresh, log, ctx));
-    if (only.has('views')) figures.push(...await benchViews(scale.views, runs, fresh, log));
-    if (only.has('compile')) figures.push(...await benchCompile(runs, log));
-    if (only.has('pipeline')) figures.push(...await benchPipeline(scale, runs, fresh, admin, log));
+    if (target === 'citus') {
+      // the pipeline on the local cluster beside single-node PostgreSQL; the other figures are single-node ones
+      const shards = args.flags.shards === undefined ? undefined : num(args, 'shards', 32, 1);
+      figures.push(...await benchCitusPipeline({ sales: scale.sales, customers: scale.customers, runs, log, fresh, shards }));
+    } else {
+      if (only.has('ingest')) figures.push(...await benchIngestCase(scale.ingestRows, runs, fresh, log, ctx));
+      if (only.has('views')) figures.push(...await benchViews(scale.views, runs, fresh, log));
+      if (only.has('compile')) figures.push(...await benchCompile(runs, log));
+      if (only.has('pipeline')) figures.push(...await benchPipeline(scale, runs, fresh, admin, log));
+    }
     printTable(figures);
-    const out = { generated_at: new Date().toISOString(), scale: scaleName, runs, machine: machine(version), figures };
+    const out = { generated_at: new Date().toISOString(), scale: scaleName, target, runs, machine: machine(version), figures };
     writeFile(join(ctx.projectDir, 'target', 'bench.json'), JSON.stringify(out, null, 2));
     process.stdout.write(`\nwritten to target/bench.json\n`);
     return 0;
@@ -167,33 +175,6 @@ async function benchCompile(runs: number, log: (m: string) => void): Promise<Fig
     figure(`compile ${n} models, warm (nothing changed), whole command`, 's', seconds(warm),
       { goal: '<= 1 s', met: median(warm) <= 1000, note: `read, render and DAG ms ${warmInner.join(', ')}` }),
   ];
-}
-
-/** New sales (1% more, new ids) and one batch of late customer updates, derived from the base files. */
-async function increment(base: string, into: string, sales: number, customers: number) {
-  const lines = createInterface({ input: createReadStream(join(base, 'sales.csv')) });
-  const out = createWriteStream(join(into, 'sales_zz_increment.csv'));
-  let n = -1;
-  const extra = Math.round(sales / 100);
-  for await (const line of lines) {
-    if (n === -1) out.write(line + '\n');
-    else if (n < extra) {
-      const comma = line.indexOf(',');
-      out.write(`${Number(line.slice(0, comma)) + sales + 1000}${line.slice(comma)}\n`);
-    } else break;
-    n++;
-  }
-  out.end();
-  await new Promise<void>((r) => out.on('finish', () => r()));
-  const tiers = ['Bronze', 'Silver', 'Gold', 'Platinum'];
-  const rows = ['customer_id,full_name,email,loyalty_tier,updated_at'];
-  const changed = Math.max(1, Math.round(customers / 100));
-  for (let i = 0; i < changed; i++) {
-    const id = 1 + ((i * 7919) % customers);
-    const month = 1 + (i % 12);
-    rows.push(`${id},Customer ${id},customer${id}@example.com,${tiers[i % 4]},2024-${String(month).padStart(2, '0')}-15 12:00:00`);
-  }
-  writeFileSync(join(into, 'customers_updates_zz_late.csv'), rows.join('\n') + '\n');
 }
 
 const fingerprint = async (url: string) => {

@@ -126,6 +126,8 @@ export const commandTable: Record<string, Command> = {
       runs: { type: 'number', arg: 'N', text: 'runs per figure; the table gives min, median, max', default: 3 },
       sales: { type: 'number', arg: 'N', text: 'sales of the pipeline figure (default: the scale\'s)' },
       customers: { type: 'number', arg: 'N', text: 'customers of the pipeline figure (default: the scale\'s)' },
+      target: { type: 'string', arg: 'postgres|citus', text: 'citus: the pipeline on the local Citus cluster beside single-node PostgreSQL', default: 'postgres' },
+      shards: { type: 'number', arg: 'N', text: 'with --target citus: shards per distributed table (default: the cluster\'s citus.shard_count)' },
     },
   },
 };

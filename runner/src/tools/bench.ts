@@ -1,7 +1,8 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import postgres from 'postgres';
 import { generateData, defaultGenerateOptions } from './generate.js';
 import type { Logger } from '../log.js';
@@ -120,3 +121,30 @@ export async function salesFile(dir: string, rows: number, logger: Logger): Prom
 }
 
 export const tmp = (prefix: string) => mkdtempSync(join(os.tmpdir(), prefix));
+
+/** New sales (1% more, new ids) and one batch of late customer updates, derived from the base files. */
+export async function increment(base: string, into: string, sales: number, customers: number) {
+  const lines = createInterface({ input: createReadStream(join(base, 'sales.csv')) });
+  const out = createWriteStream(join(into, 'sales_zz_increment.csv'));
+  let n = -1;
+  const extra = Math.round(sales / 100);
+  for await (const line of lines) {
+    if (n === -1) out.write(line + '\n');
+    else if (n < extra) {
+      const comma = line.indexOf(',');
+      out.write(`${Number(line.slice(0, comma)) + sales + 1000}${line.slice(comma)}\n`);
+    } else break;
+    n++;
+  }
+  out.end();
+  await new Promise<void>((r) => out.on('finish', () => r()));
+  const tiers = ['Bronze', 'Silver', 'Gold', 'Platinum'];
+  const rows = ['customer_id,full_name,email,loyalty_tier,updated_at'];
+  const changed = Math.max(1, Math.round(customers / 100));
+  for (let i = 0; i < changed; i++) {
+    const id = 1 + ((i * 7919) % customers);
+    const month = 1 + (i % 12);
+    rows.push(`${id},Customer ${id},customer${id}@example.com,${tiers[i % 4]},2024-${String(month).padStart(2, '0')}-15 12:00:00`);
+  }
+  writeFileSync(join(into, 'customers_updates_zz_late.csv'), rows.join('\n') + '\n');
+}
