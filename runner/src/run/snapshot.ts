@@ -76,5 +76,6 @@ export function snapshotContext(node: Node, modelColumns: string[],
     versions_table: qualified(node.config.schema, tmp('versions')),
     changed_table: qualified(node.config.schema, tmp('changed')),
     present_table: qualified(node.config.schema, tmp('present')),
+    step_tables: ['events', 'affected', 'versions', 'changed'].map((t) => qualified(node.config.schema, tmp(t))).join(', '),
   };
 }

@@ -11,9 +11,13 @@
 {{> local_execution}}
 {{#if build_full}}
 {{> table unique_index=unique_key work_tables=null}}
+--;
+{{> drop_work_tables}}
 {{else}}
 {{> fill table=src_relation}}
-{{> rejects from=src_relation}}
+{{!-- the merge names the table's columns: the rejects' column can stay in the work table (dropping it
+      is DDL on every shard) --}}
+{{> rejects from=src_relation keep_column=true}}
 {{#if unique_key}}
 {{!-- every incoming row is rewritten: comparing rows as text (postgres/incremental.sql) needs casts that
       Citus refuses in a distributed DELETE (timestamp to text depends on the session's settings) --}}
@@ -37,10 +41,10 @@ drop table if exists {{written}};
 create unlogged table {{written}} as select distinct {{join unique_key_quoted ", "}} from {{src_relation}};
 --;
 {{/if}}
-drop table {{src_relation}};
+{{> drop_work_tables also=src_relation}}
 {{/if}}
 {{else}}
 {{> postgres/incremental}}
-{{/if}}
 --;
 {{> drop_work_tables}}
+{{/if}}

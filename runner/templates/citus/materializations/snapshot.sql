@@ -155,13 +155,13 @@ drop table if exists {{written}};
 create unlogged table {{written}} as select distinct key as {{unique_key}} from {{changed_table}};
 --;
 {{/if}}
-drop table {{events_table}}, {{affected_table}}, {{versions_table}}, {{changed_table}};
+{{> drop_work_tables also=step_tables}}
 {{#unless incremental_keys}}
 --;
 analyze {{relation}};
 {{/unless}}
 {{else}}
 {{> postgres/snapshot}}
-{{/if}}
 --;
 {{> drop_work_tables}}
+{{/if}}
