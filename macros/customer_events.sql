@@ -5,8 +5,7 @@
       of their customer_id (repartition). Arguments: source_table, time_column. --}}
 with {{#repartition "typed" by="customer_id" materialized=true}}
   select
-    {{!-- 0 when the id is not valid: such a record is rejected, and Citus can't place a NULL --}}
-    coalesce({{to_id column="customer_id"}}, 0) as customer_id,
+    {{to_id column="customer_id"}} as customer_id,
     {{clean_text column="full_name"}} as full_name,
     {{fold_case column=(clean_text column="email")}} as email,
     {{to_loyalty_tier column="loyalty_tier"}} as loyalty_tier,
@@ -25,6 +24,7 @@ checked as not materialized (
   select
     typed.*,
     case
+      {{!-- no id reads as 0 on Citus, where the typed records are placed by it (see the repartition block) --}}
       {{check raw="customer_id_raw" typed="nullif(customer_id, 0)" name="customer_id" expected="a positive integer" required=true}}
       {{check raw=(concat time_column "_raw") typed=time_column name=time_column expected="an ISO 8601 timestamp" required=true}}
       {{check raw="loyalty_tier_raw" typed="loyalty_tier" name="loyalty_tier" expected="one of Bronze, Silver, Gold, Platinum"}}

@@ -7,8 +7,7 @@
       (repartition), where the latest record of each sale is picked next to the stored one. --}}
 with {{#repartition "typed" by="sale_id" materialized=true}}
   select
-    {{!-- 0 when the id is not valid: such a record is rejected, and Citus can't place a NULL --}}
-    coalesce({{to_id column="sale_id"}}, 0) as sale_id,
+    {{to_id column="sale_id"}} as sale_id,
     {{to_id column="customer_id"}} as customer_id,
     {{to_id column="product_id"}} as product_id,
     {{to_id column="store_id"}} as store_id,
@@ -33,6 +32,7 @@ checked as not materialized (
   select
     typed.*,
     case
+      {{!-- no id reads as 0 on Citus, where the typed records are placed by it (see the repartition block) --}}
       {{check raw="sale_id_raw" typed="nullif(sale_id, 0)" name="sale_id" expected="a positive integer" required=true}}
       {{check raw="customer_id_raw" typed="customer_id" name="customer_id" expected="a positive integer" required=true}}
       {{check raw="product_id_raw" typed="product_id" name="product_id" expected="a positive integer" required=true}}

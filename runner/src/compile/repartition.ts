@@ -7,8 +7,8 @@ import type { HelperOptions } from './handlebars.js';
  * Citus a CTE that a query can't inline is computed on the coordinator, all of its rows pulled there;
  * so there the block becomes a work table distributed by `column`, filled by one INSERT … SELECT (Citus
  * moves the rows between the workers) before the model's query runs, and the CTE reads it. What follows
- * then joins and groups on `column` next to the tables distributed on it. Rows must have a value there
- * (Citus can't place a NULL).
+ * then joins and groups on `column` next to the tables distributed on it. A row without a value there
+ * is placed under 0 (Citus can't place a NULL; see citus/materializations/fill.sql).
  */
 
 // markers around a block in rendered SQL, like the placeholders of refs (see compile.ts)

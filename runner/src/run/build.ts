@@ -193,9 +193,9 @@ async function materializeNode(b: Build, node: Node, conn: Session['sql'], exist
     const columns = (described as unknown as { columns: { name: string }[] }).columns.map((c) => c.name);
     extra = { ...extra, ...snapshotContext(node, columns, { runId, runTime: b.runTime, fullRefresh, exists: Boolean(existing) }) };
   }
-  const run = (text: string) => {
+  const run = async (text: string) => {
     if (!onWorkers) return materialize(conn as never, node, text, b.nodeRun, extra);
-    const built = withWorkTables(node, text, runId, existing);
+    const built = await withWorkTables(conn, node, text, { runId, existing });
     return materialize(conn as never, node, built.sql, b.nodeRun, { ...extra, work_tables: built.workTables });
   };
   try {

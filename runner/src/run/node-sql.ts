@@ -1,6 +1,8 @@
 import { readsRunContext, relationOf, renderModel, resolveRefs, resolveSql, type CompiledProject, type Node } from '../compile/compile.js';
 import { blocksAsWorkTables } from '../compile/repartition.js';
+import type { Session } from '../db/session.js';
 import { qualified } from '../sql/quote.js';
+import { statement } from '../sql/statements.js';
 import type { Relation } from '../db/catalog.js';
 import type { Watermark } from './context.js';
 
@@ -23,15 +25,18 @@ export function sqlForRun(node: Node, compiled: CompiledProject, existing: Relat
 
 /**
  * Citus: the node's SQL with its `{{#repartition}}` blocks reading work tables, and those work tables
- * (named after the node and the run, in its schema). One distributed on the column the node's table is
- * distributed on goes beside that table's shards.
+ * (named after the node and the run, in its schema) with their columns. One distributed on the column the
+ * node's table is distributed on goes beside that table's shards.
  */
-export function withWorkTables(node: Node, sql: string, runId: number, existing: Relation | undefined) {
+export async function withWorkTables(conn: Session['sql'], node: Node, sql: string, run: { runId: number; existing?: Relation }) {
   const alias = ((node.config.alias as string | undefined) ?? node.name).slice(0, 30);
-  const built = blocksAsWorkTables(sql, (i) => qualified(node.config.schema, `${alias}__sadp_w${i}_${runId}`));
-  const placed = existing?.distribution;
-  return { sql: built.sql, workTables: built.workTables.map((w) => ({ ...w,
-    colocate_with: placed?.kind === 'hash' && placed.column === w.by ? relationOf(node) : null })) };
+  const built = blocksAsWorkTables(sql, (i) => qualified(node.config.schema, `${alias}__sadp_w${i}_${run.runId}`));
+  const placed = run.existing?.distribution;
+  const workTables = await Promise.all(built.workTables.map(async (w) => ({ ...w,
+    columns: ((await conn.unsafe(statement('run/describe', { sql: w.sql }))) as unknown as { columns: { name: string }[] })
+      .columns.map((c) => c.name),
+    colocate_with: placed?.kind === 'hash' && placed.column === w.by ? relationOf(node) : null })));
+  return { sql: built.sql, workTables };
 }
 
 /**

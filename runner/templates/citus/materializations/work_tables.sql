@@ -3,5 +3,5 @@
       and sends each row straight to the worker that holds its value. Made in the node's transaction:
       a failed or killed build leaves none behind. --}}
 {{#each work_tables}}
-{{> fill table=relation sql=sql reference=false dist_column_name=by}}
+{{> fill table=relation sql=sql reference=false dist_column_name=by block_columns=columns}}
 {{/each}}
