@@ -60,7 +60,19 @@ select {{unique_key}} from {{relation}} where {{surrogate_key}} <> -1
 {{/unless}}{{/if}};
 --;
 create temporary table {{ident versions}} on commit drop as
-{{> version_rows events=(ident events)}};
+with ordered as (
+  select e.*,
+         row_number() over by_time as n,
+         lag(row({{#each check_cols}}e.{{this}}{{#unless @last}}, {{/unless}}{{/each}})) over by_time as before
+  from {{ident events}} as e
+  window by_time as (partition by e.key order by e.at)
+),
+starts as (
+  select * from ordered
+  where n = 1 or row({{#each check_cols}}{{this}}{{#unless @last}}, {{/unless}}{{/each}}) is distinct from before
+)
+select key, at as valid_from, lead(at) over (partition by key order by at) as valid_to{{#each stored_cols}}, {{this}}{{/each}}
+from starts;
 --;
 analyze {{ident versions}};
 --;

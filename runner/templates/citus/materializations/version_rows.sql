@@ -1,6 +1,7 @@
 {{!-- The versions of the events in `events` (key, at, columns): in time order per key, an event opens a
       version when a tracked column differs (IS DISTINCT FROM) from the version before it; a version
-      ends where the next one begins. --}}
+      ends where the next one begins. As in postgres/snapshot.sql, which keeps its text whole: a project
+      may copy that file to change it. --}}
 with ordered as (
   select e.*,
          row_number() over by_time as n,
