@@ -43,10 +43,10 @@ async function fingerprint(url: string): Promise<string> {
   }
 }
 
-/** Each node's seconds in the run that just wrote the repository's target/run_results.json. */
+/** Each node's (and ingest's) seconds in the run that just wrote the repository's target/run_results.json. */
 function nodeSeconds(repo: string): Map<string, number> {
   const ran = JSON.parse(readFileSync(join(repo, 'target', 'run_results.json'), 'utf8')) as { results: { node: string; kind: string; ms: number }[] };
-  return new Map(ran.results.filter((r) => r.kind !== 'test').map((r) => [r.node, r.ms / 1000]));
+  return new Map(ran.results.filter((r) => r.kind === 'model' || r.kind === 'ingest').map((r) => [r.node, r.ms / 1000]));
 }
 
 interface Side {
