@@ -121,11 +121,12 @@ export const commandTable: Record<string, Command> = {
     module: 'bench',
     summary: 'the benchmarks of DESIGN §9: prints a table and writes target/bench.json',
     flags: {
-      scale: { type: 'string', arg: 'small|large', text: '1M or 10M sales rows', default: 'small' },
+      scale: { type: 'string', arg: 'small|large', text: 'small: pipeline 1M sales / 100k customers, ingest 5M rows; large: 10M / 1M, ingest 20M', default: 'small' },
       only: { type: 'string', arg: 'LIST', text: 'some of ingest,views,compile,pipeline', default: 'ingest,views,compile,pipeline' },
       runs: { type: 'number', arg: 'N', text: 'runs per figure; the table gives min, median, max', default: 3 },
       sales: { type: 'number', arg: 'N', text: 'sales of the pipeline figure (default: the scale\'s)' },
       customers: { type: 'number', arg: 'N', text: 'customers of the pipeline figure (default: the scale\'s)' },
+      'ingest-rows': { type: 'number', arg: 'N', text: 'rows of the ingest figure (default: the scale\'s)' },
       target: { type: 'string', arg: 'postgres|citus', text: 'citus: the pipeline on the local Citus cluster beside single-node PostgreSQL', default: 'postgres' },
       shards: { type: 'number', arg: 'N', text: 'with --target citus: shards per distributed table (default: the cluster\'s citus.shard_count)' },
     },

@@ -1,12 +1,11 @@
 import { execFile } from 'node:child_process';
-import { linkSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import postgres from 'postgres';
 import { statement } from '../sql/statements.js';
 import { runnerRoot } from '../sql/templates.js';
-import { figure, increment, median, must, runner, tmp, type Figure, type Timed } from './bench.js';
-import { defaultGenerateOptions, generateData } from './generate.js';
+import { baseData, landingWithIncrement, shippedProject } from './bench-data.js';
+import { figure, fingerprint, median, must, nodeSeconds, runner, tmp, type Figure, type Timed } from './bench.js';
 
 const run = promisify(execFile);
 
@@ -34,21 +33,6 @@ async function clusterDatabase(name: string, shards?: number): Promise<string> {
   return url;
 }
 
-async function fingerprint(url: string): Promise<string> {
-  const sql = postgres(url, { max: 1, onnotice: () => {} });
-  try {
-    return JSON.stringify((await sql.unsafe(statement('bench/fingerprint')))[0]);
-  } finally {
-    await sql.end();
-  }
-}
-
-/** Each node's (and ingest's) seconds in the run that just wrote the repository's target/run_results.json. */
-function nodeSeconds(repo: string): Map<string, number> {
-  const ran = JSON.parse(readFileSync(join(repo, 'target', 'run_results.json'), 'utf8')) as { results: { node: string; kind: string; ms: number }[] };
-  return new Map(ran.results.filter((r) => r.kind === 'model' || r.kind === 'ingest').map((r) => [r.node, r.ms / 1000]));
-}
-
 interface Side {
   first: number[];
   incremental: number[];
@@ -67,14 +51,11 @@ export async function benchCitusPipeline(o: CitusBenchOptions): Promise<Figure[]
   const dir = tmp('sadp-bench-citus-');
   const base = join(dir, 'base');
   o.log(`citus: generating ${o.sales} sales and ${o.customers} customers…`);
-  await generateData({ ...defaultGenerateOptions(), outDir: base, sales: o.sales, customers: o.customers,
-    products: 2000, stores: 50, updateBatches: 2, logger: { event() {}, info() {}, warn() {} } });
+  await baseData(base, o.sales, o.customers);
   // the incremental run reads `all`: the base files again (landed already: skipped) and the later ones
   const all = join(dir, 'all');
-  mkdirSync(all);
-  for (const f of readdirSync(base)) linkSync(join(base, f), join(all, f));
-  await increment(base, all, o.sales, o.customers);
-  const repo = join(runnerRoot, '..');
+  await landingWithIncrement(base, all, o.sales, o.customers);
+  const repo = shippedProject(join(dir, 'project'));
   const sides: Record<'postgres' | 'citus', Side> = {
     postgres: { first: [], incremental: [], nodes: new Map() },
     citus: { first: [], incremental: [], nodes: new Map() },

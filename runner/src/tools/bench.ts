@@ -1,11 +1,9 @@
 import { spawn } from 'node:child_process';
-import { createReadStream, createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import postgres from 'postgres';
-import { generateData, defaultGenerateOptions } from './generate.js';
-import type { Logger } from '../log.js';
+import { statement } from '../sql/statements.js';
 import { runnerRoot } from '../sql/templates.js';
 
 /** One figure of `npm run bench`: samples of a measurement and how it compares with its goal. */
@@ -84,25 +82,6 @@ export function machine(serverVersion: string) {
   };
 }
 
-/** A project with `n` trivial view models: chains of ten, each model reading the one before it. */
-export function viewProject(dir: string, n: number) {
-  mkdirSync(join(dir, 'models'), { recursive: true });
-  for (let i = 0; i < n; i++) {
-    const body = i % 10 === 0 ? `select ${i} as id, 'm_${i}'::text as name` : `select id + 1 as id, name from {{ref "m_${i - 1}"}}`;
-    writeFileSync(join(dir, 'models', `m_${i}.sql`), `{{config materialized="view" schema="bench_views"}}\n${body}\n`);
-  }
-}
-
-/** The SQL psql runs for the same views: what the runner compiled, one statement per view. */
-export function viewScript(projectDir: string, n: number): string {
-  const parts = ['create schema if not exists bench_views;'];
-  for (let i = 0; i < n; i++) {
-    const sql = readFileSync(join(projectDir, 'target', 'compiled', 'models', `m_${i}.sql`), 'utf8').trim();
-    parts.push(`create or replace view "bench_views"."m_${i}" as\n${sql};`);
-  }
-  return parts.join('\n');
-}
-
 export async function serverVersion(url: string): Promise<string> {
   const sql = postgres(url, { max: 1, onnotice: () => {} });
   try {
@@ -113,38 +92,41 @@ export async function serverVersion(url: string): Promise<string> {
   }
 }
 
-/** Writes the sales source of the generator, `rows` rows, into `dir/sales.csv`. */
-export async function salesFile(dir: string, rows: number, logger: Logger): Promise<string> {
-  await generateData({ ...defaultGenerateOptions(), outDir: dir, sales: rows, customers: 1000, logger });
-  for (const f of ['customers.csv', 'customers_updates.csv', 'products.csv', 'stores.csv']) rmSync(join(dir, f), { force: true });
-  return join(dir, 'sales.csv');
-}
-
 export const tmp = (prefix: string) => mkdtempSync(join(os.tmpdir(), prefix));
 
-/** New sales (1% more, new ids) and one batch of late customer updates, derived from the base files. */
-export async function increment(base: string, into: string, sales: number, customers: number) {
-  const lines = createInterface({ input: createReadStream(join(base, 'sales.csv')) });
-  const out = createWriteStream(join(into, 'sales_zz_increment.csv'));
-  let n = -1;
-  const extra = Math.round(sales / 100);
-  for await (const line of lines) {
-    if (n === -1) out.write(line + '\n');
-    else if (n < extra) {
-      const comma = line.indexOf(',');
-      out.write(`${Number(line.slice(0, comma)) + sales + 1000}${line.slice(comma)}\n`);
-    } else break;
-    n++;
+/** Makes a new database of that name (a copy of `template` when given) and returns its URL. */
+export type Fresh = (name: string, template?: string) => Promise<string>;
+
+export type Log = (message: string) => void;
+
+/** `psql` as a user runs it against the database: no psqlrc, quiet, stopping at the first error. */
+export const psql = (url: string, args: string[]) => timed('psql', [url, '-X', '-q', '-v', 'ON_ERROR_STOP=1', ...args]);
+
+/** Each model's (and ingest's) seconds in the run that just wrote `projectDir/target/run_results.json`. */
+export function nodeSeconds(projectDir: string): Map<string, number> {
+  const ran = JSON.parse(readFileSync(join(projectDir, 'target', 'run_results.json'), 'utf8')) as
+    { results: { node: string; kind: string; ms: number }[] };
+  const seconds = new Map<string, number>();
+  for (const r of ran.results) {
+    const key = r.kind === 'model' || r.kind === 'ingest' ? r.node : r.kind === 'test' ? 'data tests (sum)' : 'unit tests (sum)';
+    seconds.set(key, (seconds.get(key) ?? 0) + r.ms / 1000);
   }
-  out.end();
-  await new Promise<void>((r) => out.on('finish', () => r()));
-  const tiers = ['Bronze', 'Silver', 'Gold', 'Platinum'];
-  const rows = ['customer_id,full_name,email,loyalty_tier,updated_at'];
-  const changed = Math.max(1, Math.round(customers / 100));
-  for (let i = 0; i < changed; i++) {
-    const id = 1 + ((i * 7919) % customers);
-    const month = 1 + (i % 12);
-    rows.push(`${id},Customer ${id},customer${id}@example.com,${tiers[i % 4]},2024-${String(month).padStart(2, '0')}-15 12:00:00`);
+  return seconds;
+}
+
+/** "fact_sales 7.41 s, stg_sales 5.02 s, …": where the time of a run went, largest first. */
+export const whereTimeGoes = (seconds: Map<string, number>, top = 20) =>
+  [...seconds].sort((a, b) => b[1] - a[1]).slice(0, top).map(([n, s]) => `${n} ${s.toFixed(2)} s`).join(', ');
+
+/** Samples in seconds from milliseconds. */
+export const seconds = (ms: number[]) => ms.map((x) => Number((x / 1000).toFixed(3)));
+
+/** dim_customer and fact_sales as order-free hashes of their rows (see bench/fingerprint.sql). */
+export async function fingerprint(url: string): Promise<string> {
+  const sql = postgres(url, { max: 1, onnotice: () => {} });
+  try {
+    return JSON.stringify((await sql.unsafe(statement('bench/fingerprint')))[0]);
+  } finally {
+    await sql.end();
   }
-  writeFileSync(join(into, 'customers_updates_zz_late.csv'), rows.join('\n') + '\n');
 }

@@ -1,0 +1,1 @@
+drop database if exists {{ident name}} with (force)
