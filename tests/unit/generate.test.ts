@@ -51,7 +51,7 @@ describe('generate-data: synthetic source files', function () {
   it('should write the sources with exactly the headers of the design', async () => {
     const { outDir, result } = await generate({ updateBatches: 1 });
     expect(header(outDir, 'customers.csv')).to.equal('customer_id,full_name,email,loyalty_tier,created_at');
-    expect(header(outDir, 'customers_updates.csv')).to.equal('customer_id,full_name,email,loyalty_tier,updated_at');
+    expect(header(outDir, 'customers_updates_2026-01-01.csv')).to.equal('customer_id,full_name,email,loyalty_tier,updated_at');
     expect(header(outDir, 'products.csv')).to.equal('product_id,product_name,category,unit_price');
     expect(header(outDir, 'stores.csv')).to.equal('store_id,store_name,region');
     expect(header(outDir, 'sales.csv')).to.equal('sale_id,customer_id,product_id,store_id,sale_timestamp,quantity,revenue');

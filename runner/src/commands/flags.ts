@@ -64,16 +64,17 @@ export const commandTable: Record<string, Command> = {
   },
   'generate-data': {
     module: 'generate-data',
-    summary: 'write synthetic source CSVs (the same seed gives byte-identical files)',
+    summary: 'write synthetic source CSVs, or one more delivery for them (the same seed gives byte-identical files)',
     flags: {
       out: { type: 'string', arg: 'DIR', text: 'where to write them (default: data/raw of the project)' },
       seed: { type: 'number', arg: 'N', text: 'random seed (default 42)' },
       customers: { type: 'number', arg: 'N', text: 'customers (default 500)' },
       products: { type: 'number', arg: 'N', text: 'products (default 200)' },
       stores: { type: 'number', arg: 'N', text: 'stores (default 20)' },
-      sales: { type: 'number', arg: 'N', text: 'sales (default 50,000; streamed, any size)' },
-      'update-batches': { type: 'number', arg: 'N', text: 'dated customers_updates_<date>.csv files (default 1)' },
+      sales: { type: 'number', arg: 'N', text: 'sales (default 50,000; with --update-batch: 0; streamed, any size)' },
+      'update-batches': { type: 'number', arg: 'N', text: 'customers_updates_<date>.csv files, each named by the last day it covers (default 1)' },
       'update-rate': { type: 'number', arg: 'R', text: 'share of customers updated, 0 to 1 (default 0.18)' },
+      'update-batch': { type: 'boolean', text: 'add one delivery to the data set already in --out: customers_updates_<date>.csv dated after its last file, with ids and times continuing it (and sales_<date>.csv with --sales N)' },
     },
   },
   start: {

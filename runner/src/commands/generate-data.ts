@@ -1,18 +1,25 @@
 import path from 'node:path';
-import { parseArgs, num, str } from './args.js';
+import { parseArgs, num, str, type Parsed } from './args.js';
 import { specOf } from './flags.js';
 import { usageError } from '../errors.js';
-import { defaultGenerateOptions, generateData } from '../tools/generate.js';
+import { defaultGenerateOptions, generateData, type GenerateResult } from '../tools/generate.js';
+import { generateUpdateBatch } from '../tools/update-batch.js';
 import type { Logger } from '../log.js';
 
-/** `generate-data`: writes the synthetic source CSVs; the same seed gives byte-identical files. */
+/** Flags that shape a whole data set, which a batch continuing one takes from the files instead. */
+const wholeSetFlags = ['customers', 'products', 'stores', 'update-batches'];
+
+/**
+ * `generate-data`: writes the synthetic source CSVs, or with `--update-batch` one more delivery for those
+ * already in `--out`; the same seed gives byte-identical files.
+ */
 export async function run(argv: string[], ctx: { projectDir: string; logger: Logger }): Promise<number> {
   const parsed = parseArgs(argv, specOf('generate-data'), 'generate-data');
   const d = defaultGenerateOptions();
   const rate = parsed.flags['update-rate'] === undefined ? d.updateRate : Number(parsed.flags['update-rate']);
   if (!(rate >= 0 && rate <= 1)) throw usageError(`flag "--update-rate" needs a number from 0 to 1, got "${rate}"`);
   const outDir = path.resolve(ctx.projectDir, str(parsed, 'out') ?? path.join('data', 'raw'));
-  const result = await generateData({
+  const result = parsed.flags['update-batch'] ? await updateBatch(parsed, outDir, rate, ctx.logger) : await generateData({
     outDir,
     seed: num(parsed, 'seed', d.seed),
     customers: num(parsed, 'customers', d.customers),
@@ -29,4 +36,14 @@ export async function run(argv: string[], ctx: { projectDir: string; logger: Log
   process.stdout.write(`generated ${result.files.length} files in ${path.relative(process.cwd(), outDir) || '.'}\n` +
     `${lines.join('\n')}\n  ${total} rows in ${result.ms} ms (${perSec} rows/s)\n`);
   return 0;
+}
+
+async function updateBatch(parsed: Parsed, outDir: string, rate: number, logger: Logger): Promise<GenerateResult> {
+  const whole = wholeSetFlags.find((f) => parsed.flags[f] !== undefined);
+  if (whole) {
+    throw usageError(`flag "--${whole}" doesn't go with "--update-batch", which continues the data set in --out as it is; ` +
+      'leave it out, or generate a new data set without --update-batch');
+  }
+  return generateUpdateBatch({ outDir, seed: num(parsed, 'seed', defaultGenerateOptions().seed), sales: num(parsed, 'sales', 0),
+    updateRate: rate, logger });
 }

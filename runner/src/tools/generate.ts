@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Faker, en } from '@faker-js/faker';
 import type { Logger } from '../log.js';
+import { CsvWriter, DAY, csv, dayString, headers, money, mulberry32, tiers, timestamp } from './csv-out.js';
 
 export interface GenerateOptions {
   outDir: string;
@@ -10,7 +11,7 @@ export interface GenerateOptions {
   products: number;
   stores: number;
   sales: number;
-  /** 1 (or less): one `customers_updates.csv`; N: N files `customers_updates_<yyyy-mm-dd>.csv`. */
+  /** N files `customers_updates_<yyyy-mm-dd>.csv` (at least one), each named by the day its window ends. */
   updateBatches: number;
   /** Share of customers that get update events. */
   updateRate: number;
@@ -29,78 +30,8 @@ export function defaultGenerateOptions(): Omit<GenerateOptions, 'outDir' | 'logg
   return { seed: 42, customers: 500, products: 200, stores: 20, sales: 50_000, updateBatches: 1, updateRate: 0.18 };
 }
 
-/** A small fast PRNG; all randomness here comes from seeded generators, never from the clock. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const DAY = 86_400;
 const EPOCH_2024 = Date.UTC(2024, 0, 1) / 1000;
 const EPOCH_2025 = Date.UTC(2025, 0, 1) / 1000;
-const pad2 = Array.from({ length: 100 }, (_, i) => String(i).padStart(2, '0'));
-const dayCache = new Map<number, string>();
-
-/** `yyyy-mm-dd` of a day number since 1970-01-01 (UTC). */
-function dayString(day: number): string {
-  let s = dayCache.get(day);
-  if (!s) dayCache.set(day, (s = new Date(day * DAY * 1000).toISOString().slice(0, 10)));
-  return s;
-}
-
-/** ISO 8601 timestamp of epoch seconds, with a space or a `T` between date and time. */
-function timestamp(sec: number, t: boolean): string {
-  const day = Math.floor(sec / DAY);
-  const r = sec - day * DAY;
-  const h = Math.floor(r / 3600);
-  const m = Math.floor((r % 3600) / 60);
-  return `${dayString(day)}${t ? 'T' : ' '}${pad2[h]}:${pad2[m]}:${pad2[r % 60]}`;
-}
-
-const money = (cents: number) => `${Math.floor(cents / 100)}.${pad2[cents % 100]}`;
-
-/** An RFC 4180 field: quoted only when it holds a comma, a quote or a line break. */
-function csv(value: string): string {
-  return /[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
-}
-
-/** Buffered CSV output that writes chunks of lines and waits for 'drain', so memory stays flat. */
-class CsvWriter {
-  private chunk = '';
-  private pending = 0;
-  rows = 0;
-  private readonly stream: fs.WriteStream;
-  constructor(readonly file: string, header: string[]) {
-    this.stream = fs.createWriteStream(file, { highWaterMark: 1 << 20 });
-    this.chunk = header.join(',') + '\n';
-  }
-  /** Adds one line; true when the caller should `await flush()`. */
-  add(line: string): boolean {
-    this.chunk += line + '\n';
-    this.rows++;
-    return ++this.pending >= 4096;
-  }
-  async flush(): Promise<void> {
-    const data = this.chunk;
-    this.chunk = '';
-    this.pending = 0;
-    if (!this.stream.write(data)) await new Promise<void>((resolve) => this.stream.once('drain', resolve));
-  }
-  async close(): Promise<void> {
-    await this.flush();
-    await new Promise<void>((resolve, reject) => {
-      this.stream.once('error', reject);
-      this.stream.end(resolve);
-    });
-  }
-}
-
-const tiers = ['Bronze', 'Silver', 'Gold', 'Platinum'];
 const regions = ['North', 'South', 'East', 'West', 'Central'];
 const domains = ['example.com', 'mail.test', 'shop.example', 'inbox.test'];
 
@@ -130,7 +61,7 @@ export async function generateData(opts: GenerateOptions): Promise<GenerateResul
   const rng = mulberry32(opts.seed ^ 0x5eed);
   const files: string[] = [];
   const rows: Record<string, number> = {};
-  const open = (name: string, header: string[]) => {
+  const open = (name: string, header: readonly string[]) => {
     const w = new CsvWriter(path.join(opts.outDir, name), header);
     files.push(w.file);
     return w;
@@ -157,7 +88,7 @@ export async function generateData(opts: GenerateOptions): Promise<GenerateResul
   const C = opts.customers;
   let toUpdate = Math.min(C, Math.round(C * opts.updateRate));
   const updated: CustomerState[] = [];
-  const customers = open('customers.csv', ['customer_id', 'full_name', 'email', 'loyalty_tier', 'created_at']);
+  const customers = open('customers.csv', headers.customers);
   // when each customer appeared: their sales come after it, so that "tier at time of sale" means something
   const createdAt = new Float64Array(C + 1);
   for (let id = 1; id <= C; id++) {
@@ -175,7 +106,7 @@ export async function generateData(opts: GenerateOptions): Promise<GenerateResul
   }
   await done(customers);
 
-  const products = open('products.csv', ['product_id', 'product_name', 'category', 'unit_price']);
+  const products = open('products.csv', headers.products);
   const prices = new Int32Array(opts.products + 1);
   for (let id = 1; id <= opts.products; id++) {
     prices[id] = 100 + Math.floor(rng() * 49_900);
@@ -184,7 +115,7 @@ export async function generateData(opts: GenerateOptions): Promise<GenerateResul
   }
   await done(products);
 
-  const stores = open('stores.csv', ['store_id', 'store_name', 'region']);
+  const stores = open('stores.csv', headers.stores);
   for (let id = 1; id <= opts.stores; id++) {
     // "City, State" needs quoting: the files exercise RFC 4180 quoting on purpose
     const name = `${faker.location.city()}, ${faker.location.state()}`;
@@ -208,7 +139,7 @@ async function writeUpdates(
     rng: () => number;
     person: () => { first: string; last: string; name: string };
     email: (first: string, last: string, n: number) => string;
-    open: (name: string, header: string[]) => CsvWriter;
+    open: (name: string, header: readonly string[]) => CsvWriter;
     done: (w: CsvWriter) => Promise<void>;
   },
 ): Promise<void> {
@@ -278,9 +209,9 @@ async function writeUpdates(
   }
   events.sort((a, b) => Number(a.late) - Number(b.late) || a.sec - b.sec);
   for (let b = 0; b < N; b++) {
-    const name = N === 1 ? 'customers_updates.csv' :
-      `customers_updates_${dayString(EPOCH_2025 / DAY + (b + 1) * windowDays)}.csv`;
-    const w = h.open(name, ['customer_id', 'full_name', 'email', 'loyalty_tier', 'updated_at']);
+    // named by the day its window ends, as a delivery would be: one batch too, so names sort by time
+    const name = `customers_updates_${dayString(EPOCH_2025 / DAY + (b + 1) * windowDays)}.csv`;
+    const w = h.open(name, headers.customers_updates);
     for (const e of events) if (e.batch === b && w.add(e.line)) await w.flush();
     await h.done(w);
   }
@@ -292,11 +223,11 @@ async function writeSales(
   prices: Int32Array,
   createdAt: Float64Array,
   rng: () => number,
-  open: (name: string, header: string[]) => CsvWriter,
+  open: (name: string, header: readonly string[]) => CsvWriter,
   done: (w: CsvWriter) => Promise<void>,
 ): Promise<void> {
   const { customers: C, products: P, stores: S } = opts;
-  const w = open('sales.csv', ['sale_id', 'customer_id', 'product_id', 'store_id', 'sale_timestamp', 'quantity', 'revenue']);
+  const w = open('sales.csv', headers.sales);
   const days = 731; // 2024-01-01 .. 2025-12-31
   for (let id = 1; id <= opts.sales; id++) {
     // a few orphans (ids no source has) on purpose; ids 3, 5 and 7 always, so small files have them too
