@@ -62,6 +62,8 @@ export function createLogger(stream: NodeJS.WriteStream = process.stderr, json =
     event(e) {
       // unit tests are reported on stdout, by the command that runs them
       if (e.event === 'unit_test') return;
+      // a run's end is the command's one summary line, on stdout
+      if (e.event === 'run' && e.status !== 'start') return;
       if ((e.event === 'node' || e.event === 'test') && e.status && e.status !== 'start') {
         const rows = e.rows === undefined || e.rows === null ? '' : ` ${e.rows} rows`;
         const ms = e.ms === undefined ? '' : ` ${e.ms} ms`;
