@@ -14,6 +14,6 @@ export async function run(argv: string[], ctx: CommandContext): Promise<number> 
   if (args.positional.length) throw usageError(`unexpected argument "${args.positional[0]}" for "docs"`);
   const out = await buildDocs({ projectDir: ctx.projectDir, logger: ctx.logger, databaseUrl: str(args, 'database-url') });
   const shown = (p: string) => relative(process.cwd(), p) || p;
-  process.stdout.write(`wrote ${shown(out.index)} (${out.nodes} nodes${out.types ? ', with column types' : ''}) and ${shown(out.svg)}\n`);
+  process.stdout.write(`wrote ${shown(out.index)} (${out.nodes} nodes${out.types ? `, with column types${out.counts ? ' and row counts' : ''}` : ''}) and ${shown(out.svg)}\n`);
   return 0;
 }

@@ -13,6 +13,8 @@ export interface DocNode {
   materialized: string;
   layer: number;
   relation: string | null;
+  /** The rows its table holds, counted when the docs were written (a table with a database only). */
+  row_count?: number;
   path?: string;
   description?: string;
   columns: DocColumn[];

@@ -1,5 +1,6 @@
 import type { NodeResult } from '../run/context.js';
 import type { DocNode } from './docs-data.js';
+import { lineageColumns } from './lineage-columns.js';
 
 /** The docs site's pictures: the lineage graph (layers left to right, sources first) and the last run's timeline. */
 
@@ -42,13 +43,14 @@ export function orderLayers(nodes: Pick<DocNode, 'id' | 'layer' | 'upstream' | '
  */
 export function lineageSvg(nodes: DocNode[], site = false): string {
   const byId = new Map(nodes.map((n) => [n.id, n]));
-  const slots = new Map(nodes.map((n) => [n.id, { id: n.id, layer: n.layer, upstream: [] as string[], downstream: [] as string[] }]));
+  const { columnOf, headings } = lineageColumns(nodes);
+  const slots = new Map(nodes.map((n) => [n.id, { id: n.id, layer: columnOf.get(n.id)!, upstream: [] as string[], downstream: [] as string[] }]));
   const chains: { from: string; to: string; via: string[] }[] = [];
   for (const n of nodes) {
     for (const u of n.upstream) {
       const via: string[] = [];
       let prev = u;
-      for (let layer = byId.get(u)!.layer + 1; layer < n.layer; layer++) {
+      for (let layer = columnOf.get(u)! + 1; layer < columnOf.get(n.id)!; layer++) {
         const id = `~${u}>${n.id}@${layer}`;
         slots.set(id, { id, layer, upstream: [prev], downstream: [] });
         slots.get(prev)!.downstream.push(id);
@@ -87,8 +89,8 @@ export function lineageSvg(nodes: DocNode[], site = false): string {
   out.push('<defs><marker id="arrow" viewBox="0 0 8 8" refX="8" refY="4" markerWidth="7" markerHeight="7" orient="auto">' +
     '<path d="M0,0 L8,4 L0,8 z" fill="#94a3b8"/></marker></defs>');
   out.push(`<rect width="${width}" height="${height}" fill="#ffffff"/>`);
-  layers.forEach((l, i) => {
-    const label = layerLabel(l.filter((id) => byId.has(id)).map((id) => byId.get(id)!));
+  layers.forEach((_, i) => {
+    const label = headings[i];
     if (label) out.push(`<text x="${colX[i]}" y="24" fill="#475569" font-weight="600">${escapeXml(label)}</text>`);
   });
   const curve = (x1: number, y1: number, x2: number, y2: number) => {
@@ -126,16 +128,6 @@ export function lineageSvg(nodes: DocNode[], site = false): string {
   });
   out.push('</svg>');
   return out.join('\n') + '\n';
-}
-
-/** A column's heading: the folder most of its models live in (`staging`, `marts`…), or `sources`. */
-function layerLabel(nodes: DocNode[]): string {
-  const count = new Map<string, number>();
-  for (const n of nodes) {
-    const label = n.kind === 'source' ? 'sources' : n.path?.split('/').slice(1, -1)[0] ?? n.materialized;
-    count.set(label, (count.get(label) ?? 0) + 1);
-  }
-  return [...count].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))[0]?.[0] ?? '';
 }
 
 /** The last run as bars on threads: what ran in parallel, and which node was slowest. */

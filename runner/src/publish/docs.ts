@@ -38,7 +38,8 @@ export async function buildDocs(opts: DocsOptions) {
   const url = opts.databaseUrl ?? process.env.DATABASE_URL;
   const schemas = [...new Set([...compiled.nodes.values()].map((n) => n.config.schema).concat(project.sources.map((s) => s.schema)))];
   // with the embedded default, the warehouse is there once a build made it
-  const types = url || await embeddedWarehouse(opts.projectDir) ? await readTypes(url, opts, schemas) : new Map<string, [string, string][]>();
+  const { types, counts } = url || await embeddedWarehouse(opts.projectDir) ? await readCatalog(url, opts, schemas)
+    : { types: new Map<string, [string, string][]>(), counts: new Map<string, number>() };
 
   const results = new Map((run?.results ?? []).map((r) => [r.node, r]));
   const testsByModel = new Map<string, DocTest[]>();
@@ -73,6 +74,7 @@ export async function buildDocs(opts: DocsOptions) {
     const typed = new Map(types.get(`${s.schema}.${s.name}`) ?? []);
     nodes.push({
       id, kind: 'source', name: `${s.source}.${s.name}`, materialized: 'source', layer: 0, relation: `${s.schema}.${s.name}`,
+      row_count: counts.get(`${s.schema}.${s.name}`),
       description: s.description, upstream: [], downstream: [], tests: [], config: { required: s.required },
       columns: s.columns.map((c) => ({ name: c, type: typed.get(c), description: s.columnDescriptions?.[c], tests: [] })),
     });
@@ -83,13 +85,14 @@ export async function buildDocs(opts: DocsOptions) {
     const upstream = [...node.sources.map((s) => `source/${s}`), ...(graph.parents.get(name) ?? []).map((p) => `model/${p}`)];
     for (const u of upstream) children.set(u, [...(children.get(u) ?? []), `model/${name}`]);
     const tests = testsByModel.get(name) ?? [];
-    const typed = types.get(`${node.config.schema}.${(node.config.alias as string | undefined) ?? name}`) ?? [];
+    const relation = `${node.config.schema}.${(node.config.alias as string | undefined) ?? name}`;
+    const typed = types.get(relation) ?? [];
     const declared = new Map(node.columns.map((c) => [c.name, c]));
     const columnNames = [...new Set([...node.columns.map((c) => c.name), ...typed.map(([c]) => c)])];
     const typeOf = new Map(typed);
     nodes.push({
       id: `model/${name}`, kind: 'model', name, materialized: node.config.materialized, layer: 0, relation: info.relation,
-      path: node.path, description: node.description, config: node.config, sql: compiledSql(node, compiled),
+      row_count: counts.get(relation), path: node.path, description: node.description, config: node.config, sql: compiledSql(node, compiled),
       upstream, downstream: [], last: results.get(name),
       columns: columnNames.map((c) => ({ name: c, type: typeOf.get(c) ?? declared.get(c)?.data_type,
         description: declared.get(c)?.description, tests: tests.filter((t) => t.column === c).map((t) => t.kind) })),
@@ -114,7 +117,7 @@ export async function buildDocs(opts: DocsOptions) {
     ['@timeline@', timelineSvg(runResults)], ['@data@', JSON.stringify(data).replace(/</g, '\\u003c')]]
     .reduce((text, [marker, value]) => text.split(marker).join(value), template);
   writeFile(join(dir, 'index.html'), html);
-  return { index: join(dir, 'index.html'), svg: join(dir, 'lineage.svg'), nodes: nodes.length, types: types.size > 0, data };
+  return { index: join(dir, 'index.html'), svg: join(dir, 'lineage.svg'), nodes: nodes.length, types: types.size > 0, counts: counts.size > 0, data };
 }
 
 function projectName(dir: string): string {
@@ -131,9 +134,13 @@ async function embeddedWarehouse(projectDir: string): Promise<boolean> {
   return existsSync(join(dataDirectoryFor(projectDir), 'PG_VERSION'));
 }
 
-/** Column types of every relation in `schemas`, keyed `schema.name`, from information_schema. */
-async function readTypes(url: string | undefined, opts: DocsOptions, schemas: string[]): Promise<Map<string, [string, string][]>> {
+/**
+ * Column types of every relation in `schemas` (information_schema) and the rows of every table, keyed
+ * `schema.name`.
+ */
+async function readCatalog(url: string | undefined, opts: DocsOptions, schemas: string[]) {
   const out = new Map<string, [string, string][]>();
+  const counts = new Map<string, number>();
   let db;
   try {
     // database code loads only for docs with a database
@@ -144,12 +151,13 @@ async function readTypes(url: string | undefined, opts: DocsOptions, schemas: st
       const key = `${r.table_schema}.${r.table_name}`;
       out.set(key, [...(out.get(key) ?? []), [r.column_name, typeName(r)]]);
     }
+    for (const r of await db.sql.unsafe(statement('docs/row-counts'), [schemas])) counts.set(`${r.table_schema}.${r.table_name}`, Number(r.row_count));
   } catch (e) {
-    opts.logger.warn(`cannot read column types (${redact((e as Error).message)}); the docs show none`);
+    opts.logger.warn(`cannot read column types and row counts (${redact((e as Error).message)}); the docs show none`);
   } finally {
     await db?.close();
   }
-  return out;
+  return { types: out, counts };
 }
 
 function typeName(r: Record<string, unknown>): string {
