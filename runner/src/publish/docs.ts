@@ -151,9 +151,13 @@ async function readCatalog(url: string | undefined, opts: DocsOptions, schemas: 
       const key = `${r.table_schema}.${r.table_name}`;
       out.set(key, [...(out.get(key) ?? []), [r.column_name, typeName(r)]]);
     }
-    for (const r of await db.sql.unsafe(statement('docs/row-counts'), [schemas])) counts.set(`${r.table_schema}.${r.table_name}`, Number(r.row_count));
+    try {
+      for (const r of await db.sql.unsafe(statement('docs/row-counts'), [schemas])) counts.set(`${r.table_schema}.${r.table_name}`, Number(r.row_count));
+    } catch (e) {
+      opts.logger.warn(`cannot count the tables' rows (${redact((e as Error).message)}); the docs show none`);
+    }
   } catch (e) {
-    opts.logger.warn(`cannot read column types and row counts (${redact((e as Error).message)}); the docs show none`);
+    opts.logger.warn(`cannot read column types (${redact((e as Error).message)}); the docs show none`);
   } finally {
     await db?.close();
   }
