@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { run as generateCommand } from '../../runner/src/commands/generate-data.js';
 import { defaultGenerateOptions, generateData, type GenerateOptions } from '../../runner/src/tools/generate.js';
 import { collectingLogger } from '../../runner/src/log.js';
+import { helpOf } from '../../runner/src/commands/flags.js';
 
 type Row = Record<string, string>;
 
@@ -39,6 +40,12 @@ describe('generate-data: synthetic source files', function () {
     const b = await generate();
     expect(Object.keys(hashes(a.outDir))).to.have.length(7);
     expect(hashes(a.outDir)).to.deep.equal(hashes(b.outDir));
+  });
+
+  it('should date a single update batch too, as the help of --update-batches says', async () => {
+    const { outDir } = await generate({ updateBatches: 1 });
+    expect(readdirSync(outDir).filter((f) => f.startsWith('customers_updates'))).to.deep.equal(['customers_updates_2026-01-01.csv']);
+    expect(helpOf('generate-data')).to.match(/--update-batches N +customers_updates_<date>\.csv files/);
   });
 
   it('should write different data for a different seed', async () => {

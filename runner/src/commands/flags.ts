@@ -72,7 +72,7 @@ export const commandTable: Record<string, Command> = {
       products: { type: 'number', arg: 'N', text: 'products (default 200)' },
       stores: { type: 'number', arg: 'N', text: 'stores (default 20)' },
       sales: { type: 'number', arg: 'N', text: 'sales (default 50,000; with --update-batch: 0; streamed, any size)' },
-      'update-batches': { type: 'number', arg: 'N', text: 'customers_updates_<date>.csv files, each named by the last day it covers (default 1)' },
+      'update-batches': { type: 'number', arg: 'N', text: 'customers_updates_<date>.csv files, each named by the day its span of time ends (default 1)' },
       'update-rate': { type: 'number', arg: 'R', text: 'share of customers updated, 0 to 1 (default 0.18)' },
       'update-batch': { type: 'boolean', text: 'add one delivery to the data set already in --out: customers_updates_<date>.csv dated after its last file, with ids and times continuing it (and sales_<date>.csv with --sales N)' },
     },
