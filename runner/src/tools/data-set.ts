@@ -48,6 +48,9 @@ const tierOf = (text: string) => tiers.find((t) => t.toLowerCase() === text.trim
 export async function readDataSet(dir: string): Promise<DataSet> {
   const set: DataSet = { customers: new Map(), maxCustomerId: 0, prices: new Map(), stores: [], maxSaleId: 0, lastSec: 0, lastFileDay: 0 };
   const stores = new Set<number>();
+  const later = (sec: number) => {
+    if (sec > set.lastSec) set.lastSec = sec;
+  };
   for (const file of listLandingFiles(dir, tables).matched) {
     const dated = /_(\d{4}-\d{2}-\d{2})\.csv$/i.exec(path.basename(file.relPath));
     const day = dated ? Date.parse(dated[1]) / 1000 / DAY : NaN;
@@ -55,9 +58,6 @@ export async function readDataSet(dir: string): Promise<DataSet> {
     const source = file.table.name as SourceName;
     const records = createReadStream(file.path).pipe(parse({ columns: true, bom: true, relax_column_count: true, skip_empty_lines: true }));
     for await (const r of records as AsyncIterable<Record<string, string>>) {
-      const later = (sec: number) => {
-        if (sec > set.lastSec) set.lastSec = sec;
-      };
       if (source === 'customers' || source === 'customers_updates') {
         const customer = id(r.customer_id);
         const sec = epochSeconds((source === 'customers' ? r.created_at : r.updated_at) ?? '');
