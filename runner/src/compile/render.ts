@@ -113,10 +113,11 @@ export function createEnvironment(project: Pick<Project, 'macros'>, specs?: Spec
     if (hb.hasHelper(macro.name)) throw projectError(`macro "${macro.name}" (${macro.path}) has the name of a built-in helper; rename it`);
     const template = hb.lazy(macro.text, (e) => asTemplateError(e, macro.path, macro.text));
     hb.registerPartial(macro.name, template);
-    // a macro is callable as {{name arg1 key=value}} too: positional args arrive as `args`
+    // a macro is callable as {{name arg1 key=value}} too: positional args arrive as `args`; used inline,
+    // the file's final line break is not part of the expression (compiled SQL keeps the model's lines)
     hb.registerHelper(macro.name, function (this: unknown, ...args: unknown[]) {
       const options = args.pop() as HelperOptions;
-      return template({ ...(options.data?.root ?? {}), ...options.hash, args }, { data: options.data });
+      return template({ ...(options.data?.root ?? {}), ...options.hash, args }, { data: options.data }).trimEnd();
     });
   }
   return hb;
