@@ -5,6 +5,7 @@ import { manifestOf, writeCompiled } from './manifest.js';
 import { targetDir, writeFile } from '../files/write.js';
 import { statement } from '../sql/statements.js';
 import { buildTests } from '../run/data-tests.js';
+import { testNameOf } from '../project/project.js';
 import { redact } from '../errors.js';
 import type { Logger } from '../log.js';
 import { prepare } from '../compile/prepare.js';
@@ -25,7 +26,7 @@ export interface DocsOptions { projectDir: string; logger: Logger; databaseUrl?:
 export async function buildDocs(opts: DocsOptions) {
   const { project, compiled, graph } = prepare(opts.projectDir, opts.logger);
   writeCompiled(opts.projectDir, compiled, graph);
-  const manifest = manifestOf(compiled, graph);
+  const manifest = manifestOf(compiled, graph, opts.projectDir);
   const runFile = join(targetDir(opts.projectDir), 'run_results.json');
   let run: RunSummary | null = null;
   if (existsSync(runFile)) {
@@ -46,7 +47,7 @@ export async function buildDocs(opts: DocsOptions) {
     const singular = new Map([...compiled.nodes.values()].filter((n) => n.config.materialized === 'test').map((n) => [n.name, compiledSql(n, compiled)]));
     for (const t of buildTests(graph.order, compiled.nodes, loadTemplates('tests', opts.projectDir), singular)) {
       if (t.kind === 'singular') continue;
-      const decl = compiled.nodes.get(t.model)!.tests.find((d) => [d.kind, t.model, d.column].filter(Boolean).join('_') === t.name);
+      const decl = compiled.nodes.get(t.model)!.tests.find((d) => testNameOf(d.kind, t.model, d.column) === t.name);
       const list = testsByModel.get(t.model) ?? [];
       list.push({ name: t.name, kind: t.kind, column: decl?.column, severity: t.severity, sql: t.sql.trim(), result: results.get(t.name) });
       testsByModel.set(t.model, list);
