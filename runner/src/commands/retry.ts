@@ -5,7 +5,7 @@ import { specOf } from './flags.js';
 import type { CommandContext } from '../cli.js';
 import { projectError, usageError } from '../errors.js';
 import { prepare } from '../compile/prepare.js';
-import { testNameOf } from '../project/project.js';
+import { testNamesOf } from '../project/project.js';
 import type { RunSummary } from '../run/context.js';
 
 const retryable = ['build-models', 'snapshot', 'ingest'];
@@ -37,7 +37,7 @@ export async function run(argv: string[], ctx: CommandContext): Promise<number> 
   const { compiled } = prepare(ctx.projectDir, ctx.logger);
   const modelOfTest = new Map<string, string>();
   for (const node of compiled.nodes.values()) {
-    for (const t of node.tests) modelOfTest.set(testNameOf(t.kind, node.name, t.column), node.name);
+    for (const test of testNamesOf(node.name, node.tests)) modelOfTest.set(test, node.name);
   }
   const again = new Set<string>();
   let whole = false;

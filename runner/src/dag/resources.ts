@@ -1,7 +1,7 @@
 import { didYouMean, usageError } from '../errors.js';
 import type { CompiledProject } from '../compile/compile.js';
 import type { Project } from '../project/project.js';
-import { testNameOf } from '../project/project.js';
+import { testNamesOf } from '../project/project.js';
 import { projectName, resourceTypeOf, uniqueId, type ResourceType } from '../project/unique-id.js';
 import type { Graph } from './graph.js';
 import { planNodes } from './select.js';
@@ -43,8 +43,7 @@ export function listResources(prepared: { project: Project; compiled: CompiledPr
     out.push({ unique_id: uniqueId(type, name, n), resource_type: type, name: n, path: node.path,
       materialized: node.config.materialized, tags: node.config.tags,
       depends_on: [...node.refs, ...node.sources.map((s) => `source:${s}`)] });
-    for (const t of node.tests) {
-      const test = testNameOf(t.kind, n, t.column);
+    for (const test of testNamesOf(n, node.tests)) {
       out.push({ unique_id: uniqueId('test', name, test), resource_type: 'test', name: test,
         path: project.props.get(n)?.file ?? node.path, depends_on: [n] });
     }

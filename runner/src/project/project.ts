@@ -14,8 +14,19 @@ export interface TestDecl {
   severity: 'error' | 'warn';
 }
 
-/** The name a declared data test runs under: `unique_fact_sales_sale_id`. */
-export const testNameOf = (kind: string, model: string, column?: string) => [kind, model, column].filter(Boolean).join('_');
+/**
+ * The names a model's declared data tests run under, in order: `unique_fact_sales_sale_id`; a second
+ * test of one kind on the same column (other arguments) gets `_2`, and so on, so none hides another.
+ */
+export function testNamesOf(model: string, tests: Pick<TestDecl, 'kind' | 'column'>[]): string[] {
+  const seen = new Map<string, number>();
+  return tests.map((t) => {
+    const base = [t.kind, model, t.column].filter(Boolean).join('_');
+    const n = (seen.get(base) ?? 0) + 1;
+    seen.set(base, n);
+    return n === 1 ? base : `${base}_${n}`;
+  });
+}
 
 export interface ModelProps {
   description?: string;

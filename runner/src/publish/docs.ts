@@ -5,7 +5,7 @@ import { manifestOf, writeCompiled } from './manifest.js';
 import { targetDir, writeFile } from '../files/write.js';
 import { statement } from '../sql/statements.js';
 import { buildTests } from '../run/data-tests.js';
-import { testNameOf } from '../project/project.js';
+import { testNamesOf } from '../project/project.js';
 import { redact } from '../errors.js';
 import type { Logger } from '../log.js';
 import { prepare } from '../compile/prepare.js';
@@ -47,7 +47,8 @@ export async function buildDocs(opts: DocsOptions) {
     const singular = new Map([...compiled.nodes.values()].filter((n) => n.config.materialized === 'test').map((n) => [n.name, compiledSql(n, compiled)]));
     for (const t of buildTests(graph.order, compiled.nodes, loadTemplates('tests', opts.projectDir), singular)) {
       if (t.kind === 'singular') continue;
-      const decl = compiled.nodes.get(t.model)!.tests.find((d) => testNameOf(d.kind, t.model, d.column) === t.name);
+      const decls = compiled.nodes.get(t.model)!.tests;
+      const decl = decls[testNamesOf(t.model, decls).indexOf(t.name)];
       const list = testsByModel.get(t.model) ?? [];
       list.push({ name: t.name, kind: t.kind, column: decl?.column, severity: t.severity, sql: t.sql.trim(), result: results.get(t.name) });
       testsByModel.set(t.model, list);

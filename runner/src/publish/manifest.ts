@@ -6,7 +6,7 @@ import { compiledSql, relationOf } from '../compile/compile.js';
 import type { Graph } from '../dag/graph.js';
 import { targetDir, writeChangedFiles, writeFile } from '../files/write.js';
 import { projectName, resourceTypeOf, uniqueId } from '../project/unique-id.js';
-import { testNameOf } from '../project/project.js';
+import { testNamesOf } from '../project/project.js';
 
 /**
  * The manifest: nodes by name (as the runner and Airflow read them), each with dbt's `unique_id` and
@@ -31,7 +31,7 @@ export function manifestOf(compiled: CompiledProject, graph: Graph, projectDir: 
       compiled_path: `target/compiled/${node.path}`,
       description: node.description ?? null,
       columns: node.columns,
-      tests: node.tests.map((t) => ({ unique_id: uniqueId('test', project, testNameOf(t.kind, node.name, t.column)), ...t })),
+      tests: testNamesOf(node.name, node.tests).map((name, i) => ({ unique_id: uniqueId('test', project, name), name, ...node.tests[i] })),
     };
   }
   const sources: Record<string, unknown> = {};

@@ -1,5 +1,5 @@
 import type { Node } from '../compile/compile.js';
-import { testNameOf } from '../project/project.js';
+import { testNamesOf } from '../project/project.js';
 import { relationOf } from '../compile/compile.js';
 import { didYouMean, projectError } from '../errors.js';
 import { ident } from '../sql/quote.js';
@@ -94,7 +94,8 @@ export function buildTests(names: string[], nodes: Map<string, Node>, templates:
       out.push({ name, model: name, kind: 'singular', severity, sql: singular.get(name)! });
       continue;
     }
-    for (const t of node.tests) {
+    const testNames = testNamesOf(name, node.tests);
+    for (const [i, t] of node.tests.entries()) {
       const template = templates.get(t.kind);
       if (!template) {
         throw projectError(`unknown test "${t.kind}" on model "${name}" (${node.path})${didYouMean(t.kind, templates.keys())}`);
@@ -111,7 +112,7 @@ export function buildTests(names: string[], nodes: Map<string, Node>, templates:
         args.to_relation = relationOf(target);
         args.field = ident(parent.field);
       }
-      const testName = testNameOf(t.kind, name, t.column);
+      const testName = testNames[i];
       const scope = scopable.has(t.kind) && !templateOverridden(t.kind)
         ? scopeOf({ name: testName, model: name, kind: t.kind, parent }) : undefined;
       const scoped = scope?.written;
