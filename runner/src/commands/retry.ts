@@ -34,7 +34,7 @@ export async function run(argv: string[], ctx: CommandContext): Promise<number> 
     process.stdout.write(`nothing to retry: ${which} succeeded\n`);
     return 0;
   }
-  const { compiled } = prepare(ctx.projectDir, ctx.logger);
+  const { compiled, graph } = prepare(ctx.projectDir, ctx.logger);
   const modelOfTest = new Map<string, string>();
   for (const node of compiled.nodes.values()) {
     for (const test of testNamesOf(node.name, node.tests)) modelOfTest.set(test, node.name);
@@ -61,7 +61,7 @@ export async function run(argv: string[], ctx: CommandContext): Promise<number> 
     process.stdout.write(`nothing to retry: ${which} failed, but none of its nodes or tests is still in the project\n`);
     return 0;
   } else {
-    const names = [...again];
+    const names = graph.order.filter((n) => again.has(n));
     args = [...recorded, '--select', ...names, ...mine];
     process.stdout.write(`retrying ${names.length} node(s) of ${which}: ${names.join(' ')}\n`);
   }
