@@ -1,8 +1,7 @@
 import { expect } from 'chai';
 import { rmSync } from 'node:fs';
 import { makeProject } from '../support/files.js';
-import { createDatabase, type TestDatabase } from '../support/database.js';
-import { byNode, readRunResults, runCli } from '../support/cli.js';
+import { byNode, readRunResults, runCli, suiteProject } from '../support/cli.js';
 
 const files = {
   // a project's own generic test: the rows where the column is not above the given minimum
@@ -31,22 +30,13 @@ models:
 
 describe('custom generic tests (macros/tests/<name>.sql) and unique_combination_of_columns', function () {
   this.timeout(60_000);
-  let db: TestDatabase;
-  let dir: string;
-
-  before(async () => {
-    db = await createDatabase();
-    dir = makeProject(files, 'sadp-custom-tests-');
-  });
-  after(async () => {
-    await db.drop();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const suite = suiteProject(files, 'sadp-custom-tests-');
+  const { cli } = suite;
 
   it('should run a project\'s own test kinds beside the built-in ones, with their arguments and severity', async () => {
-    const out = await runCli(['build-models', '--project-dir', dir], { DATABASE_URL: db.url });
+    const out = await cli('build-models');
     expect(out.code, out.stdout).to.equal(1);
-    const tests = byNode(readRunResults(dir).results.filter((r) => r.kind === 'test'));
+    const tests = byNode(readRunResults(suite.dir).results.filter((r) => r.kind === 'test'));
     expect(Object.fromEntries([...tests].map(([name, r]) => [name, [r.status, r.rows]]))).to.deep.equal({
       unique_combination_of_columns_order_lines: ['fail', 1],
       row_count_at_least_order_lines: ['warn', 1],
@@ -62,7 +52,7 @@ describe('custom generic tests (macros/tests/<name>.sql) and unique_combination_
     const bad = makeProject({ ...files, 'models/marts/schema.yml':
       'models:\n  - name: order_lines\n    tests:\n      - unique_combination_of_columns: {columns: [order_id]}\n' }, 'sadp-custom-tests-');
     try {
-      const out = await runCli(['build-models', '--project-dir', bad], { DATABASE_URL: db.url });
+      const out = await runCli(['build-models', '--project-dir', bad], { DATABASE_URL: suite.db.url });
       expect(out.code).to.equal(2);
       expect(out.stderr).to.include('test unique_combination_of_columns on model "order_lines" needs its columns: ' +
         'unique_combination_of_columns: {combination_of_columns: [a, b]}');

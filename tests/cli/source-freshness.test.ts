@@ -1,9 +1,7 @@
 import { expect } from 'chai';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { makeProject } from '../support/files.js';
-import { createDatabase, type TestDatabase } from '../support/database.js';
-import { byNode, readRunResults, runCli } from '../support/cli.js';
+import { byNode, readRunResults, suiteProject } from '../support/cli.js';
 
 const sources = (ordersFreshness: string) => `
 sources:
@@ -30,19 +28,9 @@ const files = {
 
 describe('source freshness: how long ago each source last landed a file', function () {
   this.timeout(120_000);
-  let db: TestDatabase;
-  let dir: string;
-  const cli = (...args: string[]) => runCli([...args, '--project-dir', dir], { DATABASE_URL: db.url });
-  const age = (table: string, interval: string) => db.sql.unsafe(`update raw.${table} set _loaded_at = now() - interval '${interval}'`);
-
-  before(async () => {
-    db = await createDatabase();
-    dir = makeProject(files, 'sadp-freshness-');
-  });
-  after(async () => {
-    await db.drop();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const suite = suiteProject(files, 'sadp-freshness-');
+  const { cli } = suite;
+  const age = (table: string, interval: string) => suite.db.sql.unsafe(`update raw.${table} set _loaded_at = now() - interval '${interval}'`);
 
   it('should call a source that never landed an error (exit 1), naming it', async () => {
     const out = await cli('source-freshness');
@@ -58,7 +46,7 @@ describe('source freshness: how long ago each source last landed a file', functi
     expect(out.stdout).to.match(/PASS\s+raw\.orders/);
     expect(out.stdout).not.to.include('raw.notes');
     expect(out.stdout).to.include('2 source table(s): 2 fresh, 0 warned, 0 past error_after or never loaded');
-    const written = JSON.parse(readFileSync(join(dir, 'target', 'sources.json'), 'utf8'));
+    const written = JSON.parse(readFileSync(join(suite.dir, 'target', 'sources.json'), 'utf8'));
     expect(written.results.map((r: { unique_id: string }) => r.unique_id)).to.have.members(
       [`source.${written.results[0].unique_id.split('.')[1]}.raw.orders`, `source.${written.results[0].unique_id.split('.')[1]}.raw.customers`]);
   });
@@ -81,18 +69,18 @@ describe('source freshness: how long ago each source last landed a file', functi
     const warned = await cli('build-models');
     expect(warned.code, warned.stdout).to.equal(0);
     expect(warned.stderr).to.include('source raw.orders is stale: last loaded 3 h 0 min ago');
-    expect(byNode(readRunResults(dir).results).get('raw.orders')).to.deep.include({ kind: 'source', status: 'warn' });
+    expect(byNode(readRunResults(suite.dir).results).get('raw.orders')).to.deep.include({ kind: 'source', status: 'warn' });
     await age('orders', '2 days');
     const failed = await cli('build-models');
     expect(failed.code).to.equal(1);
     expect(failed.stdout).to.match(/error in raw\.orders: source raw\.orders is stale \(error\): last loaded 2 d 0 h ago/);
-    const results = byNode(readRunResults(dir).results);
+    const results = byNode(readRunResults(suite.dir).results);
     expect(results.get('raw.orders')).to.deep.include({ kind: 'source', status: 'error' });
     expect(results.get('stg_orders')!.status).to.equal('success');
   });
 
   it('should refuse a freshness without a period, naming the table and the file', async () => {
-    writeFileSync(join(dir, 'models', 'sources.yml'), sources('{error_after: {count: 1}}'));
+    writeFileSync(join(suite.dir, 'models', 'sources.yml'), sources('{error_after: {count: 1}}'));
     const out = await cli('source-freshness');
     expect(out.code).to.equal(2);
     expect(out.stderr).to.include('freshness.error_after of source table "raw.orders" in "models/sources.yml" needs a count > 0 and a period (minute, hour or day)');

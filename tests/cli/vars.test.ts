@@ -1,9 +1,7 @@
 import { expect } from 'chai';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { makeProject } from '../support/files.js';
-import { createDatabase, type TestDatabase } from '../support/database.js';
-import { byNode, readRunResults, runCli } from '../support/cli.js';
+import { byNode, readRunResults, suiteProject } from '../support/cli.js';
 
 const files = {
   'models/vars.yml': 'vars:\n  min_amount: 5\n',
@@ -18,18 +16,8 @@ select order_id, {{quote (var "label" "plain")}} as label from {{ref "big_orders
 
 describe('--vars: values the models read as {{var "key"}}', function () {
   this.timeout(120_000);
-  let db: TestDatabase;
-  let dir: string;
-  const cli = (...args: string[]) => runCli([...args, '--project-dir', dir], { DATABASE_URL: db.url });
-
-  before(async () => {
-    db = await createDatabase();
-    dir = makeProject(files, 'sadp-vars-');
-  });
-  after(async () => {
-    await db.drop();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const suite = suiteProject(files, 'sadp-vars-');
+  const { cli } = suite;
 
   it('should render the YAML vars: and the defaults, and --vars over them (JSON or YAML)', async () => {
     const plain = await cli('compile', '--select', 'big_orders');
@@ -44,25 +32,25 @@ describe('--vars: values the models read as {{var "key"}}', function () {
   it('should build with the vars, and build again only what a changed var changes', async () => {
     const first = await cli('build-models', '--vars', '{"min_amount": 10}');
     expect(first.code, first.stderr).to.equal(0);
-    expect((await db.sql`select order_id from analytics.big_orders`).map((r) => r.order_id)).to.deep.equal([3]);
+    expect((await suite.db.sql`select order_id from analytics.big_orders`).map((r) => r.order_id)).to.deep.equal([3]);
     const same = await cli('build-models', '--vars', '{"min_amount": 10}');
     expect(same.code, same.stderr).to.equal(0);
-    expect(byNode(readRunResults(dir).results).get('big_orders')!.message).to.match(/^unchanged/);
+    expect(byNode(readRunResults(suite.dir).results).get('big_orders')!.message).to.match(/^unchanged/);
     const changed = await cli('build-models', '--vars', '{"min_amount": 6}');
     expect(changed.code, changed.stderr).to.equal(0);
-    expect(byNode(readRunResults(dir).results).get('big_orders')!.message ?? '').not.to.match(/^unchanged/);
-    expect((await db.sql`select order_id from analytics.big_orders order by 1`).map((r) => r.order_id)).to.deep.equal([2, 3]);
+    expect(byNode(readRunResults(suite.dir).results).get('big_orders')!.message ?? '').not.to.match(/^unchanged/);
+    expect((await suite.db.sql`select order_id from analytics.big_orders order by 1`).map((r) => r.order_id)).to.deep.equal([2, 3]);
   });
 
   it('should record dbt\'s unique_id and execution_time beside ms in run_results.json', async () => {
-    const results = JSON.parse(readFileSync(join(dir, 'target', 'run_results.json'), 'utf8')).results as Record<string, unknown>[];
+    const results = JSON.parse(readFileSync(join(suite.dir, 'target', 'run_results.json'), 'utf8')).results as Record<string, unknown>[];
     const model = results.find((r) => r.node === 'big_orders')!;
     expect(model.unique_id).to.match(/^model\.sadp_vars_\w+\.big_orders$/);
     expect(model.execution_time).to.equal((model.ms as number) / 1000);
   });
 
   it('should fail to compile, naming the model, the line and the var, when a var is not set and has no default', async () => {
-    writeFileSync(join(dir, 'models', 'marts', 'cutoff.sql'), 'select 1 as one\nwhere current_date > {{var "cutoff_date"}}');
+    writeFileSync(join(suite.dir, 'models', 'marts', 'cutoff.sql'), 'select 1 as one\nwhere current_date > {{var "cutoff_date"}}');
     const out = await cli('compile');
     expect(out.code).to.equal(2);
     expect(out.stderr).to.include('model "cutoff" (models/marts/cutoff.sql:2) uses var "cutoff_date", which is not set');
