@@ -114,7 +114,7 @@ export const commandTable: Record<string, Command> = {
   docs: {
     module: 'docs',
     summary: 'write the documentation site to target/docs/index.html (column types too when a database is given)',
-    flags: {},
+    flags: { vars },
   },
   show: {
     module: 'show',

@@ -20,11 +20,11 @@ import { escapeXml, lineageSvg, timelineSvg } from './docs-svg.js';
  * inline, so that it opens from disk with no server and no network), and the graph alone as an SVG.
  */
 
-export interface DocsOptions { projectDir: string; logger: Logger; databaseUrl?: string }
+export interface DocsOptions { projectDir: string; logger: Logger; databaseUrl?: string; vars?: Record<string, unknown> }
 
 /** Compiles the project, reads the last run and (with a database) column types; writes target/docs/. */
 export async function buildDocs(opts: DocsOptions) {
-  const { project, compiled, graph } = prepare(opts.projectDir, opts.logger);
+  const { project, compiled, graph } = prepare(opts.projectDir, opts.logger, opts.vars);
   writeCompiled(opts.projectDir, compiled, graph);
   const manifest = manifestOf(compiled, graph, opts.projectDir);
   const runFile = join(targetDir(opts.projectDir), 'run_results.json');
