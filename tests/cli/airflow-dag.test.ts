@@ -147,7 +147,7 @@ describe('airflow DAG', function () {
 
   it('should give the same bytes for the same manifest', function () {
     const { compiled, graph } = prepare(dir, collectingLogger());
-    const again = airflowDag(JSON.parse(JSON.stringify(manifestOf(compiled, graph))) as ManifestLike);
+    const again = airflowDag(JSON.parse(JSON.stringify(manifestOf(compiled, graph, dir))) as ManifestLike);
     expect(again).to.equal(text);
   });
 

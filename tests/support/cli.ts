@@ -2,7 +2,8 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { repoRoot } from './files.js';
+import { makeProject, repoRoot } from './files.js';
+import { suiteDatabase, type TestDatabase } from './database.js';
 
 /** The compiled CLI, `dist/runner/src/cli.js`. */
 export const cliPath = join(repoRoot, 'dist', 'runner', 'src', 'cli.js');
@@ -57,4 +58,28 @@ export function byNode(results: RunResultsFile['results']): Map<string, RunResul
 export function overlaps(a: { started_at?: string; finished_at?: string }, b: { started_at?: string; finished_at?: string }): boolean {
   const [a0, a1, b0, b1] = [a.started_at, a.finished_at, b.started_at, b.finished_at].map((t) => Date.parse(t!));
   return a0 < b1 && b0 < a1;
+}
+
+/** What `suiteProject` gives a suite: its database, its project folder, and the CLI run on both. */
+export interface SuiteProject {
+  db: TestDatabase;
+  dir: string;
+  cli(...args: string[]): Promise<CliResult>;
+}
+
+/**
+ * A suite's own database and project folder (holding `files`), made before its tests and removed after
+ * them; `cli` runs a command on that project and database. Call inside `describe`.
+ */
+export function suiteProject(files: Record<string, string>, prefix: string): SuiteProject {
+  const suite: SuiteProject = {
+    db: undefined as unknown as TestDatabase,
+    dir: '',
+    cli: (...args) => runCli([...args, '--project-dir', suite.dir], { DATABASE_URL: suite.db.url }),
+  };
+  const dirs = suiteDatabase((d) => (suite.db = d));
+  before(() => {
+    dirs.push((suite.dir = makeProject(files, prefix)));
+  });
+  return suite;
 }

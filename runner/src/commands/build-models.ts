@@ -1,6 +1,7 @@
 import { bool, num, parseArgs, str } from './args.js';
 import { defaultOf, specOf } from './flags.js';
 import type { CommandContext } from '../cli.js';
+import { parseVars } from '../project/vars.js';
 import { showRowsCommand } from '../run/hint.js';
 import { runPipeline } from '../run/pipeline.js';
 import { flushLogs } from '../log.js';
@@ -24,6 +25,7 @@ export async function run(argv: string[], ctx: CommandContext, name: string): Pr
     dataDir: dataDir ? resolve(dataDir) : undefined,
     select: str(args, 'select'),
     exclude: str(args, 'exclude'),
+    vars: parseVars(str(args, 'vars')),
     fullRefresh: bool(args, 'full-refresh'),
     threads: num(args, 'threads', defaultOf('build-models', 'threads'), 1),
     lockTimeoutMs: num(args, 'lock-timeout', defaultOf('build-models', 'lock-timeout'), 0) * 1000,
@@ -33,9 +35,21 @@ export async function run(argv: string[], ctx: CommandContext, name: string): Pr
     testsOnly: bool(args, 'tests-only'),
     fullTests: bool(args, 'full-tests') || bool(args, 'tests-only'),
     logger: ctx.logger,
+    args: ownFlags(argv),
   });
   printSummary(summary);
   return summary.exitCode;
+}
+
+/** The flags a retry repeats: not where the project or the database is (retry is told those itself). */
+function ownFlags(argv: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const flag = /^--(project-dir|database-url)(=|$)/.exec(argv[i]);
+    if (!flag) out.push(argv[i]);
+    else if (!flag[2]) i++;
+  }
+  return out;
 }
 
 const rejectedQuery = 'select stage, source, file, line, reason from staging.rejected_rows order by rejected_at desc, file, line';

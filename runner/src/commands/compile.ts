@@ -1,6 +1,7 @@
 import { parseArgs, str } from './args.js';
 import { specOf } from './flags.js';
 import type { CommandContext } from '../cli.js';
+import { parseVars } from '../project/vars.js';
 import { prepare } from '../compile/prepare.js';
 import { planNodes } from '../dag/select.js';
 import { compiledSql } from '../compile/compile.js';
@@ -10,7 +11,7 @@ import { writeCompiled } from '../publish/manifest.js';
 export async function run(argv: string[], ctx: CommandContext): Promise<number> {
   const args = parseArgs(argv, specOf('compile'), 'compile');
   const t0 = Date.now();
-  const { compiled, graph } = prepare(ctx.projectDir, ctx.logger);
+  const { compiled, graph } = prepare(ctx.projectDir, ctx.logger, parseVars(str(args, 'vars')));
   const rendered = Date.now();
   writeCompiled(ctx.projectDir, compiled, graph);
   const select = str(args, 'select');

@@ -28,13 +28,14 @@ const threads: Flag = { type: 'number', arg: 'N', text: 'models built side by si
 const fullRefresh: Flag = { type: 'boolean', text: 'rebuild incremental models from all of raw instead of merging the new batches' };
 const select: Flag = { type: 'list', arg: 'S…', text: 'models to build: name, +name (with its parents), name+ (with its children), tag:x, path:dir; several separated by spaces' };
 const exclude: Flag = { type: 'list', arg: 'S…', text: 'models to leave out, same forms as --select' };
+const vars: Flag = { type: 'string', arg: 'JSON|YAML', text: `values for {{var "key"}} in the models, as a mapping: '{"key": "value"}'; over the vars: of the project's YAML` };
 
 export const commandTable: Record<string, Command> = {
   'build-models': {
     module: 'build-models',
     summary: 'ingest new landing files, build every model in DAG order, run the data tests',
     flags: {
-      'data-dir': dataDir, select, exclude, 'full-refresh': fullRefresh, threads, 'lock-timeout': lockTimeout,
+      'data-dir': dataDir, select, exclude, 'full-refresh': fullRefresh, threads, 'lock-timeout': lockTimeout, vars,
       'skip-tests': { type: 'boolean', text: 'build without running the data tests' },
       'skip-ingest': { type: 'boolean', text: 'build from what raw holds, without looking at the landing folder' },
       'tests-only': { type: 'boolean', text: 'run the data tests of the selected models, build nothing' },
@@ -45,12 +46,12 @@ export const commandTable: Record<string, Command> = {
   'unit-tests': {
     module: 'unit-tests',
     summary: "run the models' unit tests (unit_tests: in the models' YAML) on temporary tables; the warehouse is left as it is",
-    flags: { select: { ...select, text: 'models whose unit tests run, same forms as build-models' }, exclude, 'lock-timeout': lockTimeout },
+    flags: { select: { ...select, text: 'models whose unit tests run, same forms as build-models' }, exclude, 'lock-timeout': lockTimeout, vars },
   },
   snapshot: {
     module: 'build-models',
     summary: 'ingest, then build only the snapshots (SCD2) and what they depend on',
-    flags: { 'data-dir': dataDir, select: { ...select, text: 'snapshots to build (default: every snapshot)' }, 'full-refresh': fullRefresh, threads, 'lock-timeout': lockTimeout },
+    flags: { 'data-dir': dataDir, select: { ...select, text: 'snapshots to build (default: every snapshot)' }, 'full-refresh': fullRefresh, threads, 'lock-timeout': lockTimeout, vars },
   },
   ingest: {
     module: 'build-models',
@@ -60,7 +61,7 @@ export const commandTable: Record<string, Command> = {
   compile: {
     module: 'compile',
     summary: 'render every model to target/compiled/ and write target/manifest.json (no database); with a --select of one model, print its SQL',
-    flags: { select, exclude },
+    flags: { select, exclude, vars },
   },
   'generate-data': {
     module: 'generate-data',
@@ -77,6 +78,35 @@ export const commandTable: Record<string, Command> = {
       'update-batch': { type: 'boolean', text: 'add one delivery to the data set already in --out: customers_updates_<date>.csv dated after its last file, with ids and times continuing it (and sales_<date>.csv with --sales N)' },
     },
   },
+  ls: {
+    module: 'ls',
+    summary: 'list the models, tests, sources, seeds and analyses a selection picks (no database)',
+    flags: {
+      select: { ...select, text: 'what to list: the forms of build-models, and source:raw.sales or source:raw (default: everything)' },
+      exclude,
+      'resource-type': { type: 'list', arg: 'T…', text: 'only these kinds: model, snapshot, test, source, seed, analysis' },
+      output: { type: 'string', arg: 'name|path|json', text: 'what to print per resource', default: 'name' },
+      vars,
+    },
+  },
+  'source-freshness': {
+    module: 'source-freshness',
+    summary: "how long ago each source with freshness: in its YAML last landed a file (its raw table's _loaded_at); exit 1 when one is past error_after",
+    flags: { select: { type: 'list', arg: 'S…', text: 'sources to check: raw.sales or raw (default: every source with freshness:)' } },
+  },
+  retry: {
+    module: 'retry',
+    summary: 'run again, with the same flags, what failed or was skipped in the last run (target/run_results.json)',
+    flags: { threads, 'lock-timeout': lockTimeout },
+  },
+  clean: {
+    module: 'clean',
+    summary: 'remove target/; with --all --yes, the embedded warehouse (.data/postgres) too',
+    flags: {
+      all: { type: 'boolean', text: 'also the embedded warehouse in .data/postgres (every run\'s history): needs --yes' },
+      yes: { type: 'boolean', text: 'confirm --all' },
+    },
+  },
   start: {
     module: 'start',
     summary: 'generate data if the landing folder holds no CSV, build, print a summary',
@@ -85,13 +115,13 @@ export const commandTable: Record<string, Command> = {
   docs: {
     module: 'docs',
     summary: 'write the documentation site to target/docs/index.html (column types too when a database is given)',
-    flags: {},
+    flags: { vars },
   },
   show: {
     module: 'show',
     usage: '<model>',
     summary: "run one model's SELECT against the built relations and print its first rows",
-    flags: { limit: { type: 'number', arg: 'N', text: 'rows to print', default: 10 } },
+    flags: { limit: { type: 'number', arg: 'N', text: 'rows to print', default: 10 }, vars },
   },
   sql: {
     module: 'sql',

@@ -1,6 +1,7 @@
 import { num, parseArgs, str } from './args.js';
 import { defaultOf, specOf } from './flags.js';
 import type { CommandContext } from '../cli.js';
+import { parseVars } from '../project/vars.js';
 import { compiledSql } from '../compile/compile.js';
 import { connect } from '../db/connection.js';
 import { didYouMean, redact, usageError, UserError } from '../errors.js';
@@ -22,7 +23,7 @@ export async function run(argv: string[], ctx: CommandContext): Promise<number> 
     throw usageError(args.positional.length ? `"show" takes one model, got ${args.positional.length}\n${usage}` : `which model? ${usage}`);
   }
   const name = args.positional[0];
-  const { compiled } = prepare(ctx.projectDir, ctx.logger);
+  const { compiled } = prepare(ctx.projectDir, ctx.logger, parseVars(str(args, 'vars')));
   const node = compiled.nodes.get(name);
   if (!node) throw usageError(`no model named "${name}"${didYouMean(name, compiled.nodes.keys())}\n${usage}`);
   // a snapshot's SELECT gives its events; what a user wants to see is the history it keeps

@@ -1,6 +1,7 @@
 import { parseArgs, num, str } from './args.js';
 import { defaultOf, specOf } from './flags.js';
 import type { CommandContext } from '../cli.js';
+import { parseVars } from '../project/vars.js';
 import { planRun, prepare } from '../compile/prepare.js';
 import { connect } from '../db/connection.js';
 import { usageError } from '../errors.js';
@@ -16,6 +17,7 @@ export interface UnitTestsOptions {
   databaseUrl?: string;
   select?: string;
   exclude?: string;
+  vars?: Record<string, unknown>;
   lockTimeoutMs: number;
   logger: Logger;
 }
@@ -31,6 +33,7 @@ export async function run(argv: string[], ctx: CommandContext): Promise<number> 
     databaseUrl: str(args, 'database-url'),
     select: str(args, 'select'),
     exclude: str(args, 'exclude'),
+    vars: parseVars(str(args, 'vars')),
     lockTimeoutMs: num(args, 'lock-timeout', defaultOf('unit-tests', 'lock-timeout'), 0) * 1000,
     logger: ctx.logger,
   });
@@ -42,7 +45,7 @@ export async function run(argv: string[], ctx: CommandContext): Promise<number> 
 /** Runs the unit tests of the selected models and writes target/run_results.json. */
 export async function unitTests(opts: UnitTestsOptions): Promise<RunSummary> {
   const started = Date.now();
-  const prepared = prepare(opts.projectDir, opts.logger);
+  const prepared = prepare(opts.projectDir, opts.logger, opts.vars);
   const models = planRun(prepared, 'unit-tests', opts.select, opts.exclude);
   const tests = selectUnitTests(prepared.project, prepared.compiled, models);
   let results: NodeResult[] = [];

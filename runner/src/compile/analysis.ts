@@ -11,7 +11,7 @@ export function compileAnalysis(project: Project, compiled: CompiledProject, nam
   if (!file) {
     throw projectError(`no analysis named "${name}" in analyses/${didYouMean(name, project.analyses.map((a) => a.name))}`);
   }
-  const out = renderModel(compiled.hb, file, compileContext);
+  const out = renderModel(compiled.hb, file, { ...compileContext, vars: compiled.vars });
   for (const ref of out.refs) {
     if (!compiled.nodes.has(ref)) {
       throw projectError(`analysis "${name}" (${file.path}) refers to unknown model "${ref}"${didYouMean(ref, compiled.nodes.keys())}`);

@@ -75,6 +75,10 @@ export interface CompiledProject {
   hb: TemplateEnv;
   /** Models whose rendering came from the cache (unchanged files). */
   reused: number;
+  /** The values of `{{var}}` the models were rendered with; runs render with them too. */
+  vars: Record<string, unknown>;
+  /** Whether some macro reads `{{var}}` (then every model may). */
+  macrosReadVars: boolean;
 }
 
 /**
@@ -149,7 +153,7 @@ export function compileProject(project: Project, ctx: RenderContext = compileCon
       }
     }
   }
-  return { nodes, sources, warnings, hb, reused };
+  return { nodes, sources, warnings, hb, reused, vars: ctx.vars, macrosReadVars: project.macros.some((m) => /\bvar\b/.test(m.text)) };
 }
 
 export function relationOf(node: Node): string {

@@ -6,10 +6,11 @@ import { loadProject } from '../project/project.js';
 import type { Logger } from '../log.js';
 
 /** Compiles and plans without touching a database: failures here are the user's (exit 2). */
-export function prepare(projectDir: string, logger: Logger) {
+export function prepare(projectDir: string, logger: Logger, vars: Record<string, unknown> = {}) {
   const project = loadProject(projectDir);
+  Object.assign(project.vars, vars);
   const cache = loadRenderCache(project);
-  const compiled = compileProject(project, compileContext, cache);
+  const compiled = compileProject(project, { ...compileContext, vars: project.vars }, cache);
   saveRenderCache(project, cache);
   for (const w of compiled.warnings) logger.warn(w);
   const graph = buildGraph(compiled.nodes);

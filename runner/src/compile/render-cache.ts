@@ -53,6 +53,8 @@ function keyOf(project: Project): string {
   }
   const h = createHash('sha256').update(codeHash);
   for (const m of project.macros) h.update(`\0${m.path}\0${m.text}`);
+  // {{var}} renders its value: other values, other renderings
+  h.update(`\0vars\0${JSON.stringify(project.vars ?? {})}`);
   return h.digest('hex');
 }
 

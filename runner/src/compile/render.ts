@@ -103,10 +103,17 @@ export function createEnvironment(project: Pick<Project, 'macros'>, specs?: Spec
     return `${ident(root?.meta_schema ?? 'meta')}.${ident(String(table))}`;
   });
   hb.registerHelper('concat', (...parts: unknown[]) => parts.slice(0, -1).map(String).join(''));
+  // {{var "key"}}, {{var "key" "fallback"}} or {{var "key" default="fallback"}}
   hb.registerHelper('var', (name: unknown, ...rest: unknown[]) => {
     const options = rest.pop() as HelperOptions;
     const vars = (options.data?.root as RenderContext)?.vars ?? {};
-    return vars[String(name)] ?? rest[0] ?? '';
+    const key = String(name);
+    if (Object.hasOwn(vars, key)) return vars[key];
+    if (rest.length) return rest[0];
+    if (options.hash && Object.hasOwn(options.hash, 'default')) return options.hash.default;
+    const where = state ? `model "${state.file.name}" (${state.file.path}${locOf(options)})` : 'a template';
+    throw templateError(`${where} uses var "${key}", which is not set; pass it (--vars '{"${key}": "…"}'), ` +
+      `set it under "vars:" in a YAML file in models/, or give a default: {{var "${key}" default="…"}}`);
   });
 
   for (const macro of project.macros) {

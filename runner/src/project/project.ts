@@ -2,6 +2,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, relative, sep } from 'node:path';
 import { projectError, usageError } from '../errors.js';
 import type { SourceTable } from './sources.js';
+import { freshnessOf } from './freshness.js';
 import { distributionOf } from '../compile/distribution.js';
 import { YamlCache } from './yaml-cache.js';
 
@@ -11,6 +12,20 @@ export interface TestDecl {
   column?: string;
   args: Record<string, unknown>;
   severity: 'error' | 'warn';
+}
+
+/**
+ * The names a model's declared data tests run under, in order: `unique_fact_sales_sale_id`; a second
+ * test of one kind on the same column (other arguments) gets `_2`, and so on, so none hides another.
+ */
+export function testNamesOf(model: string, tests: Pick<TestDecl, 'kind' | 'column'>[]): string[] {
+  const seen = new Map<string, number>();
+  return tests.map((t) => {
+    const base = [t.kind, model, t.column].filter(Boolean).join('_');
+    const n = (seen.get(base) ?? 0) + 1;
+    seen.set(base, n);
+    return n === 1 ? base : `${base}_${n}`;
+  });
 }
 
 export interface ModelProps {
@@ -53,6 +68,8 @@ export interface Project {
   seeds: SourceTable[];
   /** The models' unit tests (DESIGN §11), in file order. */
   unitTests: UnitTestDecl[];
+  /** `{{var "key"}}` values: `vars:` of the YAML files under models/, then `--vars` over them. */
+  vars: Record<string, unknown>;
   warnings: string[];
 }
 
@@ -121,8 +138,10 @@ function parseSources(doc: Record<string, unknown>, file: string): SourceTable[]
         columns: cols.map((c) => c.name),
         required: ((table.required as string[] | undefined) ?? cols.map((c) => c.name)).map(String),
         description: table.description as string | undefined,
+        file,
         columnDescriptions,
         distribution: distributionOf([group, table], `source table "${source}.${table.name}" in "${file}"`),
+        ...freshnessOf(group, table, `source table "${source}.${table.name}" in "${file}"`),
       });
     }
   }
@@ -141,6 +160,7 @@ export function loadProject(dir: string): Project {
   const props = new Map<string, ModelProps>();
   const sources: SourceTable[] = [];
   const unitTests: UnitTestDecl[] = [];
+  const vars: Record<string, unknown> = {};
 
   const yaml = new YamlCache(dir);
   for (const file of files.filter((f) => /\.ya?ml$/.test(f))) {
@@ -150,6 +170,11 @@ export function loadProject(dir: string): Project {
     if (doc.unit_tests !== undefined && doc.unit_tests !== null) {
       if (!Array.isArray(doc.unit_tests)) throw projectError(`"unit_tests" in "${rel}" must be a list of tests`);
       for (const spec of doc.unit_tests) unitTests.push({ file: rel, spec });
+    }
+    // project-wide defaults of {{var}}, as dbt_project.yml's `vars:`
+    if (doc.vars !== undefined && doc.vars !== null) {
+      if (typeof doc.vars !== 'object' || Array.isArray(doc.vars)) throw projectError(`"vars" in "${rel}" must be a mapping of names to values`);
+      Object.assign(vars, doc.vars);
     }
     if (doc.defaults) folderDefaults.set(toPosix(relative(modelsDir, join(file, '..'))), doc.defaults as Record<string, unknown>);
     for (const m of (doc.models ?? []) as Record<string, unknown>[]) {
@@ -233,6 +258,7 @@ export function loadProject(dir: string): Project {
     models,
     seeds,
     unitTests,
+    vars,
     macros,
     analyses,
     sources,

@@ -67,7 +67,7 @@ function cacheKey(): string {
   return key;
 }
 
-function parseYaml(text: string): unknown {
+export function parseYaml(text: string): unknown {
   // js-yaml: about half the start-up of the `yaml` package, for the same YAML 1.2 core schema; loaded on
   // first use
   load ??= (require('js-yaml') as { load: (text: string) => unknown }).load;

@@ -5,6 +5,7 @@ import { manifestOf, writeCompiled } from './manifest.js';
 import { targetDir, writeFile } from '../files/write.js';
 import { statement } from '../sql/statements.js';
 import { buildTests } from '../run/data-tests.js';
+import { testNamesOf } from '../project/project.js';
 import { redact } from '../errors.js';
 import type { Logger } from '../log.js';
 import { prepare } from '../compile/prepare.js';
@@ -19,13 +20,13 @@ import { escapeXml, lineageSvg, timelineSvg } from './docs-svg.js';
  * inline, so that it opens from disk with no server and no network), and the graph alone as an SVG.
  */
 
-export interface DocsOptions { projectDir: string; logger: Logger; databaseUrl?: string }
+export interface DocsOptions { projectDir: string; logger: Logger; databaseUrl?: string; vars?: Record<string, unknown> }
 
 /** Compiles the project, reads the last run and (with a database) column types; writes target/docs/. */
 export async function buildDocs(opts: DocsOptions) {
-  const { project, compiled, graph } = prepare(opts.projectDir, opts.logger);
+  const { project, compiled, graph } = prepare(opts.projectDir, opts.logger, opts.vars);
   writeCompiled(opts.projectDir, compiled, graph);
-  const manifest = manifestOf(compiled, graph);
+  const manifest = manifestOf(compiled, graph, opts.projectDir);
   const runFile = join(targetDir(opts.projectDir), 'run_results.json');
   let run: RunSummary | null = null;
   if (existsSync(runFile)) {
@@ -47,7 +48,8 @@ export async function buildDocs(opts: DocsOptions) {
     const singular = new Map([...compiled.nodes.values()].filter((n) => n.config.materialized === 'test').map((n) => [n.name, compiledSql(n, compiled)]));
     for (const t of buildTests(graph.order, compiled.nodes, loadTemplates('tests', opts.projectDir), singular)) {
       if (t.kind === 'singular') continue;
-      const decl = compiled.nodes.get(t.model)!.tests.find((d) => [d.kind, t.model, d.column].filter(Boolean).join('_') === t.name);
+      const decls = compiled.nodes.get(t.model)!.tests;
+      const decl = decls[testNamesOf(t.model, decls).indexOf(t.name)];
       const list = testsByModel.get(t.model) ?? [];
       list.push({ name: t.name, kind: t.kind, column: decl?.column, severity: t.severity, sql: t.sql.trim(), result: results.get(t.name) });
       testsByModel.set(t.model, list);

@@ -14,6 +14,8 @@ export interface RunOptions {
   dataDir?: string;
   select?: string;
   exclude?: string;
+  /** `--vars`: values of `{{var}}` over the project's. */
+  vars?: Record<string, unknown>;
   fullRefresh?: boolean;
   threads?: number;
   /** How long to wait for another run's lock. */
@@ -27,6 +29,8 @@ export interface RunOptions {
   /** Check every row, even where a test could check only the rows this run wrote. */
   fullTests?: boolean;
   logger: Logger;
+  /** The command's flags as given (without --database-url and --project-dir): `retry` runs again with them. */
+  args?: string[];
   /** An already open database (tests, bench); otherwise `connect` is used and closed at the end. */
   db?: Database;
   /** Called inside a node's transaction before each of its statements runs (tests read their plans). */
@@ -39,7 +43,8 @@ export type StatementHook = (node: string, statement: string, conn: { unsafe(que
 export interface NodeResult {
   node: string;
   path?: string;
-  kind: 'model' | 'test' | 'ingest' | 'unit_test';
+  /** `source`: a source table's freshness, checked after ingest. */
+  kind: 'model' | 'test' | 'ingest' | 'unit_test' | 'source';
   status: 'success' | 'error' | 'skipped' | 'pass' | 'fail' | 'warn';
   ms: number;
   rows: number | null;
@@ -49,11 +54,15 @@ export interface NodeResult {
   thread?: number;
   /** Data tests: 'changed rows' when the test checked only the rows this run wrote. */
   scope?: 'all rows' | 'changed rows';
+  /** dbt's name for it (`source.<project>.raw.sales`), where the node's name alone doesn't tell. */
+  unique_id?: string;
 }
 
 export interface RunSummary {
   run_id: number;
   command: string;
+  /** The command's flags (see RunOptions.args). */
+  args?: string[];
   status: 'success' | 'error';
   /** Where the run built: 'postgres', or 'citus' (distributed over `workers` worker nodes). */
   target?: 'postgres' | 'citus';

@@ -1,4 +1,5 @@
 import type { Node } from '../compile/compile.js';
+import { testNamesOf } from '../project/project.js';
 import { relationOf } from '../compile/compile.js';
 import { didYouMean, projectError } from '../errors.js';
 import { ident } from '../sql/quote.js';
@@ -93,7 +94,8 @@ export function buildTests(names: string[], nodes: Map<string, Node>, templates:
       out.push({ name, model: name, kind: 'singular', severity, sql: singular.get(name)! });
       continue;
     }
-    for (const t of node.tests) {
+    const testNames = testNamesOf(name, node.tests);
+    for (const [i, t] of node.tests.entries()) {
       const template = templates.get(t.kind);
       if (!template) {
         throw projectError(`unknown test "${t.kind}" on model "${name}" (${node.path})${didYouMean(t.kind, templates.keys())}`);
@@ -110,16 +112,19 @@ export function buildTests(names: string[], nodes: Map<string, Node>, templates:
         args.to_relation = relationOf(target);
         args.field = ident(parent.field);
       }
-      const testName = [t.kind, name, t.column].filter(Boolean).join('_');
+      const testName = testNames[i];
       const scope = scopable.has(t.kind) && !templateOverridden(t.kind)
         ? scopeOf({ name: testName, model: name, kind: t.kind, parent }) : undefined;
       const scoped = scope?.written;
       if (scoped) args.scope = scoped;
       if (scope?.parentRows !== undefined && scope.parentRows >= 0 && scope.parentRows <= hashableParentRows) args.hash_parent = true;
+      if (t.kind === 'unique_combination_of_columns') args.columns = combinationOf(args, name);
       for (const k of ['unique_key', 'valid_from', 'valid_to', 'current_flag']) {
         if (typeof args[k] === 'string') args[k] = ident(args[k] as string);
       }
-      const context = { relation: relationOf(node), column: t.column ? ident(t.column) : undefined, column_name: t.column, ...args };
+      // what a test's template sees (a project's own, in macros/tests/, too): see README, "Custom data tests"
+      const context = { relation: relationOf(node), model: relationOf(node), model_name: name,
+        column: t.column ? ident(t.column) : undefined, column_name: t.column, ...args };
       const sql = template(context);
       const stillFailing = scope?.failing.length && scope.valueType
         ? { values: scope.failing, sql: template({ ...context, still_failing: true, value_type: scope.valueType }) }
@@ -141,6 +146,16 @@ export function buildTests(names: string[], nodes: Map<string, Node>, templates:
     }
   }
   return out;
+}
+
+/** `combination_of_columns: [a, b]`, quoted; a missing or empty list is the project's mistake. */
+function combinationOf(args: Record<string, unknown>, model: string): string[] {
+  const list = args.combination_of_columns;
+  if (!Array.isArray(list) || !list.length) {
+    throw projectError(`test unique_combination_of_columns on model "${model}" needs its columns: ` +
+      `unique_combination_of_columns: {combination_of_columns: [a, b]}`);
+  }
+  return list.map((c) => ident(String(c)));
 }
 
 /**

@@ -15,7 +15,7 @@ import type { Watermark } from './context.js';
 export function sqlForRun(node: Node, compiled: CompiledProject, existing: Relation | undefined, prev: Watermark,
   run: { runId: number; fullRefresh: boolean; safe: boolean; workTables?: boolean }): string {
   const incremental = ['incremental', 'snapshot'].includes(node.config.materialized) && existing?.kind === 'table' && !run.fullRefresh;
-  const ctx = { is_incremental: incremental, prev, run_id: run.runId, full_refresh: Boolean(run.fullRefresh), vars: {}, safe: run.safe };
+  const ctx = { is_incremental: incremental, prev, run_id: run.runId, full_refresh: Boolean(run.fullRefresh), vars: compiled.vars, safe: run.safe };
   const needsRender = run.safe || incremental || readsRunContext(node.file.text);
   const rendered = needsRender ? renderModel(compiled.hb, node.file, ctx).rendered : node.rendered;
   // ephemeral models inlined here see the same context

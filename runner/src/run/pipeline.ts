@@ -21,6 +21,8 @@ import { finishRun, rejectedInStaging, startRun } from './run-record.js';
 import { runDataTests } from './test-run.js';
 import { plannedUnitTests, startUnitTests, unitTestsReady } from './unit-step.js';
 import { unitTestSessions } from '../unit/run.js';
+import { checkFreshness, withFreshness } from './freshness.js';
+import { projectName, uniqueId } from '../project/unique-id.js';
 
 type Prepared = ReturnType<typeof prepare>;
 
@@ -67,6 +69,7 @@ export async function runPipeline(opts: RunOptions): Promise<RunSummary> {
     unit.catch(() => {}); // awaited below, after the build
     try {
       if (ingesting) outcome.ingest = await ingestStep(ctx, ingestModule!);
+      if (ingesting && (await freshnessStep(ctx)) === 'error') outcome.status = 'error';
       const handed = sessions;
       sessions = undefined;
       await buildAndTest(ctx, outcome, handed);
@@ -90,12 +93,12 @@ export async function runPipeline(opts: RunOptions): Promise<RunSummary> {
   } finally {
     const runId = ctx?.runId ?? 0;
     const summary: RunSummary = {
-      run_id: runId, command: opts.command, status: outcome.status, exitCode: outcome.exitCode, results, ingest: outcome.ingest,
+      run_id: runId, command: opts.command, args: opts.args, status: outcome.status, exitCode: outcome.exitCode, results, ingest: outcome.ingest,
       target: db.target.target, ...(db.target.target === 'citus' ? { workers: db.target.workers } : {}),
       rejected_in_staging: outcome.rejectedInStaging,
       started_at: new Date(started).toISOString(), finished_at: new Date().toISOString(), ms: Date.now() - started,
     };
-    writeRunResults(opts.projectDir, summary);
+    writeRunResults(opts.projectDir, summary, prepared.compiled.nodes);
     if (sessions) await sessions.then((ss) => ss.forEach((x) => x.release()), () => {});
     lineage?.run(outcome.status === 'success' ? 'COMPLETE' : 'FAIL', runId, outcome.failure);
     if (lock) {
@@ -136,7 +139,7 @@ async function prepareAndConnect(opts: RunOptions, threads: number, started: num
   let prepared: Prepared;
   let planned: string[];
   try {
-    prepared = prepare(opts.projectDir, opts.logger);
+    prepared = prepare(opts.projectDir, opts.logger, opts.vars);
     planned = planRun(prepared, opts.command, opts.select, opts.exclude);
     // for docs and Airflow; the SQL each node ran goes to target/run/
     writeManifest(opts.projectDir, prepared.compiled, prepared.graph);
@@ -148,7 +151,7 @@ async function prepareAndConnect(opts: RunOptions, threads: number, started: num
     // a run that never reached its database still leaves its outcome (redacted) where tools look for it
     const message = redact((e as Error).message);
     writeRunResults(opts.projectDir, {
-      run_id: 0, command: opts.command, status: 'error', exitCode: e instanceof UserError ? e.exitCode : 1,
+      run_id: 0, command: opts.command, args: opts.args, status: 'error', exitCode: e instanceof UserError ? e.exitCode : 1,
       results: [{ node: 'run', kind: 'model', status: 'error', ms: Date.now() - started, rows: null, message }],
       started_at: new Date(started).toISOString(), finished_at: new Date().toISOString(), ms: Date.now() - started,
     } satisfies RunSummary);
@@ -184,6 +187,25 @@ async function ingestStep(ctx: RunContext, module: Promise<typeof import('../ing
   }
   ctx.results.push({ node: 'ingest', kind: 'ingest', status: 'success', ms: Date.now() - started, rows: summary.rows });
   return summary;
+}
+
+/**
+ * After ingest, the sources with `freshness:`: a table past `warn_after` is a warning, past
+ * `error_after` (or never loaded) an error that fails the run; the models are built all the same.
+ */
+async function freshnessStep(ctx: RunContext): Promise<'success' | 'error'> {
+  const tables = withFreshness(ctx.project.sources);
+  if (!tables.length) return 'success';
+  const started = Date.now();
+  const checked = await checkFreshness(ctx.db.sql, tables);
+  const project = projectName(ctx.opts.projectDir);
+  for (const r of checked) {
+    const message = `source ${r.source} is ${r.status === 'error' ? 'stale (error)' : 'stale'}: ${r.message}`;
+    if (r.status !== 'pass') ctx.logger.warn(message);
+    ctx.results.push({ node: r.source, kind: 'source', status: r.status === 'pass' ? 'pass' : r.status, ms: Date.now() - started,
+      rows: null, message: r.status === 'pass' ? r.message : message, unique_id: uniqueId('source', project, r.source) });
+  }
+  return checked.some((r) => r.status === 'error') ? 'error' : 'success';
 }
 
 function openLineage(db: Database, opts: RunOptions): LineageEmitter {

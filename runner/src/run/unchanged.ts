@@ -48,12 +48,17 @@ const transparent = (node: Node) => ['view', 'ephemeral'].includes(node.config.m
 /** What a node is built from: its compiled SQL and configuration, and those of the views it reads. */
 export function definitionOf(node: Node, compiled: CompiledProject): string {
   const hash = createHash('sha1').update(compiledSql(node, compiled)).update(JSON.stringify(node.config));
+  // a var may be read only in the incremental branch (not in the compiled SQL): a changed value rebuilds
+  if (Object.keys(compiled.vars).length && readsVars(node, compiled)) hash.update(JSON.stringify(compiled.vars));
   for (const ref of node.refs) {
     const parent = compiled.nodes.get(ref)!;
     if (parent.config.materialized === 'view') hash.update(definitionOf(parent, compiled));
   }
   return hash.digest('hex');
 }
+
+/** Whether the node's template, or a macro (which it may call), reads `{{var}}`. */
+const readsVars = (node: Node, compiled: CompiledProject) => /\bvar\b/.test(node.file.text) || compiled.macrosReadVars;
 
 /**
  * Whether `sql` (the node's SELECT) reads nothing but the node's own relation, what it refs, its sources

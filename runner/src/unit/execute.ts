@@ -79,7 +79,7 @@ interface StepState {
 function modelSql(s: UnitSession, self: Node, step: StepState & { safe: boolean }): string {
   const watermarked = ['incremental', 'snapshot'].includes(self.config.materialized);
   const ctx = { is_incremental: step.exists && watermarked, prev: step.prev, run_id: step.run.run_id, full_refresh: false,
-    vars: {}, safe: step.safe, meta_schema: scratchSchema };
+    vars: s.compiled.vars, safe: step.safe, meta_schema: scratchSchema };
   const { rendered } = renderModel(s.compiled.hb, self.file, ctx);
   return resolveInScratch(rendered, self, s.compiled.nodes, s.compiled.sources, inputName);
 }
