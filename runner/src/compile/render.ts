@@ -7,6 +7,7 @@ import { didYouMean, templateError, projectError } from '../errors.js';
 import type { ModelFile, Project } from '../project/project.js';
 import { ident, sqlHelpers } from '../sql/quote.js';
 import { asTemplateError } from './template-errors.js';
+import { configKeys } from '../project/known-keys.js';
 import { repartitionHelper } from './repartition.js';
 import type { CachedRender } from './render-cache.js';
 
@@ -31,12 +32,6 @@ export const compileContext: RenderContext = {
   vars: {},
 };
 
-export const knownConfigKeys = [
-  'materialized', 'schema', 'alias', 'unique_key', 'tags', 'enabled', 'description', 'indexes',
-  'post_hook', 'pre_hook', 'updated_at', 'check_cols', 'hard_deletes', 'surrogate_key', 'valid_from',
-  'valid_to', 'current_flag', 'unknown_member', 'severity', 'reject_column', 'reject_source', 'batch_column',
-  'distributed_by', 'distribution',
-];
 // Placeholders survive rendering untouched and are swapped for relations once every config is known.
 export const P = '\u0001';
 export const Q = '\u0002';
@@ -76,8 +71,8 @@ export function createEnvironment(project: Pick<Project, 'macros'>, specs?: Spec
   hb.registerHelper('config', function (...args: unknown[]) {
     const options = args.pop() as HelperOptions;
     for (const [key, value] of Object.entries(options.hash ?? {})) {
-      if (!knownConfigKeys.includes(key)) {
-        state!.warnings.push(`unknown config key "${key}" in ${state!.file.path}${locOf(options)}${didYouMean(key, knownConfigKeys)}`);
+      if (!configKeys.includes(key)) {
+        state!.warnings.push(`unknown config key "${key}" in ${state!.file.path}${locOf(options)}${didYouMean(key, configKeys)}`);
       }
       state!.config[key] = value;
     }

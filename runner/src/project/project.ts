@@ -4,6 +4,8 @@ import { projectError, usageError } from '../errors.js';
 import type { SourceTable } from './sources.js';
 import { distributionOf } from '../compile/distribution.js';
 import { YamlCache } from './yaml-cache.js';
+import { yamlError, yamlProblems } from './validate-yaml.js';
+import type { YamlPath } from './yaml-positions.js';
 
 /** A test declared with a model or column in YAML: `unique`, `{accepted_values: {values: [...]}}`, … */
 export interface TestDecl {
@@ -11,6 +13,8 @@ export interface TestDecl {
   column?: string;
   args: Record<string, unknown>;
   severity: 'error' | 'warn';
+  /** Where it is declared: the YAML file (relative to the project) and the path to the test in it. */
+  declared?: { file: string; path: YamlPath };
 }
 
 export interface ModelProps {
@@ -85,17 +89,20 @@ function readYaml(file: string, dir: string, cache: YamlCache): Record<string, u
   }
 }
 
-function parseTests(list: unknown, column: string | undefined, where: string): TestDecl[] {
+function parseTests(owner: Record<string, unknown>, column: string | undefined, where: string, file: string, path: YamlPath): TestDecl[] {
+  const key = owner.tests !== undefined ? 'tests' : 'data_tests';
+  const list = owner[key];
   if (list === undefined || list === null) return [];
   if (!Array.isArray(list)) throw projectError(`tests of ${where} must be a list`);
-  return list.map((t) => {
-    if (typeof t === 'string') return { kind: t, column, args: {}, severity: 'error' as const };
+  return list.map((t, i) => {
+    const declared = { file, path: [...path, key, i] };
+    if (typeof t === 'string') return { kind: t, column, args: {}, severity: 'error' as const, declared };
     if (t && typeof t === 'object' && Object.keys(t).length === 1) {
       const [kind, raw] = Object.entries(t as Record<string, unknown>)[0];
       const args = { ...((raw ?? {}) as Record<string, unknown>) };
       const severity = args.severity === 'warn' ? 'warn' : 'error';
       delete args.severity;
-      return { kind, column, args, severity };
+      return { kind, column, args, severity, declared };
     }
     throw projectError(`a test of ${where} must be a name or a one-key mapping, got ${JSON.stringify(t)}`);
   });
@@ -143,16 +150,19 @@ export function loadProject(dir: string): Project {
   const unitTests: UnitTestDecl[] = [];
 
   const yaml = new YamlCache(dir);
-  for (const file of files.filter((f) => /\.ya?ml$/.test(f))) {
-    const rel = toPosix(relative(dir, file));
-    const doc = readYaml(file, dir, yaml);
+  const docs = files.filter((f) => /\.ya?ml$/.test(f)).map((file) => ({ file, rel: toPosix(relative(dir, file)), doc: readYaml(file, dir, yaml) }));
+  yaml.save();
+  // every key is checked before any is read: a typo would otherwise drop what it holds without a word
+  const problems = docs.map(({ file, rel, doc }) => ({ file: rel, path: file, problems: yamlProblems(doc) })).filter((d) => d.problems.length);
+  if (problems.length) throw yamlError(problems.map((p) => ({ ...p, text: readFileSync(p.path, 'utf8') })));
+  for (const { file, rel, doc } of docs) {
     sources.push(...parseSources(doc, rel));
     if (doc.unit_tests !== undefined && doc.unit_tests !== null) {
       if (!Array.isArray(doc.unit_tests)) throw projectError(`"unit_tests" in "${rel}" must be a list of tests`);
       for (const spec of doc.unit_tests) unitTests.push({ file: rel, spec });
     }
     if (doc.defaults) folderDefaults.set(toPosix(relative(modelsDir, join(file, '..'))), doc.defaults as Record<string, unknown>);
-    for (const m of (doc.models ?? []) as Record<string, unknown>[]) {
+    for (const [i, m] of ((doc.models ?? []) as Record<string, unknown>[]).entries()) {
       const name = String(m.name);
       const columns = ((m.columns ?? []) as Record<string, unknown>[]).map((c) => ({
         name: String(c.name),
@@ -160,15 +170,13 @@ export function loadProject(dir: string): Project {
         data_type: c.data_type as string | undefined,
       }));
       const tests = [
-        ...parseTests(m.tests ?? m.data_tests, undefined, `model "${name}"`),
-        ...((m.columns ?? []) as Record<string, unknown>[]).flatMap((c) =>
-          parseTests(c.tests ?? c.data_tests, String(c.name), `column "${name}.${c.name}"`)),
+        ...parseTests(m, undefined, `model "${name}"`, rel, ['models', i]),
+        ...((m.columns ?? []) as Record<string, unknown>[]).flatMap((c, j) =>
+          parseTests(c, String(c.name), `column "${name}.${c.name}"`, rel, ['models', i, 'columns', j])),
       ];
       props.set(name, { description: m.description as string | undefined, config: m.config as Record<string, unknown>, columns, tests, file: rel });
     }
   }
-
-  yaml.save();
 
   const models: ModelFile[] = [];
   const seen = new Map<string, string>();
