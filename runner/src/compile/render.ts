@@ -7,6 +7,7 @@ import { didYouMean, templateError, projectError } from '../errors.js';
 import type { ModelFile, Project } from '../project/project.js';
 import { ident, sqlHelpers } from '../sql/quote.js';
 import { asTemplateError } from './template-errors.js';
+import { jinjaError } from './jinja.js';
 import { configKeys } from '../project/known-keys.js';
 import { repartitionHelper } from './repartition.js';
 import type { CachedRender } from './render-cache.js';
@@ -105,6 +106,8 @@ export function createEnvironment(project: Pick<Project, 'macros'>, specs?: Spec
   });
 
   for (const macro of project.macros) {
+    const jinja = jinjaError(macro.text, macro.path);
+    if (jinja) throw jinja;
     if (hb.hasHelper(macro.name)) throw projectError(`macro "${macro.name}" (${macro.path}) has the name of a built-in helper; rename it`);
     const template = hb.lazy(macro.text, (e) => asTemplateError(e, macro.path, macro.text));
     hb.registerPartial(macro.name, template);
@@ -127,6 +130,8 @@ function compileTemplate(hb: TemplateEnv, text: string, path: string): Template 
 
 /** Renders one model. Pure: refs, sources and `this` become placeholders. */
 export function renderModel(hb: TemplateEnv, file: ModelFile, ctx: RenderContext) {
+  const jinja = jinjaError(file.text, file.path);
+  if (jinja) throw jinja;
   const template = compileTemplate(hb, file.text, file.path);
   state = { file, config: {}, refs: [], sources: [], warnings: [] };
   try {

@@ -4,16 +4,16 @@
  * what it holds without a word): teach the runner to read a key, then add it here.
  */
 export const yamlKeys = {
-  /** The top of a YAML file. `version` is dbt's; accepted and not read. */
+  /** The top of a YAML file. `version` is dbt's; accepted and not read, as is `meta` below (free-form, dbt's too). */
   file: ['version', 'models', 'sources', 'unit_tests', 'defaults'],
   /** An entry of `models:`. */
-  model: ['name', 'description', 'config', 'columns', 'tests', 'data_tests'],
+  model: ['name', 'description', 'config', 'columns', 'tests', 'data_tests', 'meta'],
   /** An entry of a model's `columns:`. */
-  column: ['name', 'description', 'data_type', 'tests', 'data_tests'],
+  column: ['name', 'description', 'data_type', 'tests', 'data_tests', 'meta'],
   /** An entry of `sources:`. */
-  source: ['name', 'schema', 'description', 'tables', 'freshness', 'loaded_at_field', 'distributed_by', 'distribution'],
+  source: ['name', 'schema', 'description', 'meta', 'tables', 'freshness', 'loaded_at_field', 'distributed_by', 'distribution'],
   /** An entry of a source's `tables:`. */
-  source_table: ['name', 'schema', 'description', 'columns', 'required', 'freshness', 'loaded_at_field',
+  source_table: ['name', 'schema', 'description', 'meta', 'columns', 'required', 'freshness', 'loaded_at_field',
     'distributed_by', 'distribution'],
   /** A source table's column written as a mapping rather than a name. */
   source_column: ['name', 'description'],

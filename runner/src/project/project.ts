@@ -153,8 +153,8 @@ export function loadProject(dir: string): Project {
   const docs = files.filter((f) => /\.ya?ml$/.test(f)).map((file) => ({ file, rel: toPosix(relative(dir, file)), doc: readYaml(file, dir, yaml) }));
   yaml.save();
   // every key is checked before any is read: a typo would otherwise drop what it holds without a word
-  const problems = docs.map(({ file, rel, doc }) => ({ file: rel, path: file, problems: yamlProblems(doc) })).filter((d) => d.problems.length);
-  if (problems.length) throw yamlError(problems.map((p) => ({ ...p, text: readFileSync(p.path, 'utf8') })));
+  const mistakes = docs.flatMap(({ rel, doc }) => yamlProblems(doc).map((p) => ({ ...p, file: rel })));
+  if (mistakes.length) throw yamlError(mistakes, (file) => readFileSync(join(dir, file), 'utf8'));
   for (const { file, rel, doc } of docs) {
     sources.push(...parseSources(doc, rel));
     if (doc.unit_tests !== undefined && doc.unit_tests !== null) {

@@ -102,12 +102,24 @@ export function yamlProblems(doc: unknown): YamlProblem[] {
   }
 }
 
-/** A YAML file's problems as one user error (exit 2), each with its file, line and column and its fix. */
-export function yamlError(found: { file: string; text: string; problems: YamlProblem[] }[]): Error {
-  const lines = found.flatMap(({ file, text, problems }) => problems.map((p) => {
-    const at = locate(text, p.path);
-    return `${p.what} (${file}${at ? `:${at.line}:${at.column}` : ''})${p.fix ? `; ${p.fix}` : ''}`;
-  }));
+/** A mistake at a place in a YAML file of the project (relative to it). */
+export interface YamlMistake extends YamlProblem {
+  file: string;
+}
+
+/**
+ * Mistakes in the project's YAML as one user error (exit 2), each with its file, line and column and
+ * its fix. `read` gives a file's text (read again: the places are worked out only now).
+ */
+export function yamlError(mistakes: YamlMistake[], read: (file: string) => string): Error {
+  const texts = new Map<string, string>();
+  const placed = mistakes.map((p) => {
+    if (!texts.has(p.file)) texts.set(p.file, read(p.file));
+    return { ...p, at: locate(texts.get(p.file)!, p.path) };
+  });
+  // in the order of the files, as an editor shows them
+  placed.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : (a.at?.line ?? 0) - (b.at?.line ?? 0)));
+  const lines = placed.map(({ what, file, at, fix }) => `${what} (${file}${at ? `:${at.line}:${at.column}` : ''})${fix ? `; ${fix}` : ''}`);
   const shown = lines.slice(0, 20);
   return projectError(shown.join('\n') + (lines.length > shown.length ? `\n… and ${lines.length - shown.length} more` : ''));
 }
