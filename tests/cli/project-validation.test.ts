@@ -164,4 +164,38 @@ describe('runner: the project checked before anything runs', function () {
     expect(results.get('relationships_dim_store_region')?.status).to.equal('fail');
     expect(results.get('relationships_dim_store_region')?.message).to.include('could not run').and.include('operator does not exist');
   });
+
+  it('should check the columns that settings and tests name before any model is built, never naming a work table', async () => {
+    const dir = project({
+      'models/dim_region.sql': 'select \'north\'::text as region',
+      'models/fact_sales.sql': '{{config materialized="incremental"\n   unique_key="sale_idd"}}\nselect 1 as sale_id, \'north\'::text as region\n',
+      'models/customers.sql': '{{config materialized="snapshot" unique_key="customer_id" check_cols="tier,emial"}}\n' +
+        'select 1 as customer_id, \'Gold\' as tier, \'a@b.c\' as email\n',
+      'models/schema.yml': [
+        'models:',
+        '  - name: fact_sales',
+        '    columns:',
+        '      - name: regoin',
+        '        tests: [not_null]',
+        '      - name: region',
+        '        tests:',
+        '          - relationships: {to: dim_region, field: regon}',
+        '',
+      ].join('\n'),
+    });
+    const out = await build(dir, '--skip-ingest');
+    expect(out.code, out.stderr).to.equal(2);
+    for (const says of [
+      'unique_key of model "fact_sales" names column "sale_idd", which model "fact_sales" does not have (models/fact_sales.sql:2); did you mean "sale_id"?',
+      'check_cols of model "customers" names column "emial", which model "customers" does not have (models/customers.sql:1); did you mean "email"?',
+      'test "not_null" on column "fact_sales.regoin" names column "regoin", which model "fact_sales" does not have (models/schema.yml:4:9); ' +
+        'did you mean "region"?',
+      'test "relationships" on column "fact_sales.region" names column "regon", which model "dim_region" does not have (models/schema.yml:8:45); ' +
+        'did you mean "region"?',
+    ]) expect(out.stderr).to.include(says);
+    expect(out.stderr).to.not.include('__sadp_');
+    const [{ n }] = await db.sql`select count(*)::int as n from pg_class c join pg_namespace s on s.oid = c.relnamespace
+      where s.nspname = 'analytics' and c.relname in ('fact_sales', 'customers')`;
+    expect(n, 'a model was built').to.equal(0);
+  });
 });

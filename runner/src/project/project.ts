@@ -23,6 +23,8 @@ export interface ModelProps {
   columns: { name: string; description?: string; data_type?: string }[];
   tests: TestDecl[];
   file: string;
+  /** Where the model's entry sits in that file: `['models', 3]`. */
+  path?: YamlPath;
 }
 
 /** One entry of a `unit_tests:` list in a YAML file under `models/`, as written (checked by unit/spec.ts). */
@@ -174,7 +176,7 @@ export function loadProject(dir: string): Project {
         ...((m.columns ?? []) as Record<string, unknown>[]).flatMap((c, j) =>
           parseTests(c, String(c.name), `column "${name}.${c.name}"`, rel, ['models', i, 'columns', j])),
       ];
-      props.set(name, { description: m.description as string | undefined, config: m.config as Record<string, unknown>, columns, tests, file: rel });
+      props.set(name, { description: m.description as string | undefined, config: m.config as Record<string, unknown>, columns, tests, file: rel, path: ['models', i] });
     }
   }
 

@@ -108,18 +108,24 @@ export interface YamlMistake extends YamlProblem {
 }
 
 /**
- * Mistakes in the project's YAML as one user error (exit 2), each with its file, line and column and
- * its fix. `read` gives a file's text (read again: the places are worked out only now).
+ * Each mistake as a line with its file, line and column and its fix, in the order of the files. `read`
+ * gives a file's text (read again: the places are worked out only now).
  */
-export function yamlError(mistakes: YamlMistake[], read: (file: string) => string): Error {
+export function placedLines(mistakes: YamlMistake[], read: (file: string) => string): string[] {
   const texts = new Map<string, string>();
   const placed = mistakes.map((p) => {
     if (!texts.has(p.file)) texts.set(p.file, read(p.file));
     return { ...p, at: locate(texts.get(p.file)!, p.path) };
   });
-  // in the order of the files, as an editor shows them
   placed.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : (a.at?.line ?? 0) - (b.at?.line ?? 0)));
-  const lines = placed.map(({ what, file, at, fix }) => `${what} (${file}${at ? `:${at.line}:${at.column}` : ''})${fix ? `; ${fix}` : ''}`);
+  return placed.map(({ what, file, at, fix }) => `${what} (${file}${at ? `:${at.line}:${at.column}` : ''})${fix ? `; ${fix}` : ''}`);
+}
+
+/** Lines of mistakes as one user error (exit 2), the first twenty shown. */
+export function mistakesError(lines: string[]): Error {
   const shown = lines.slice(0, 20);
   return projectError(shown.join('\n') + (lines.length > shown.length ? `\n… and ${lines.length - shown.length} more` : ''));
 }
+
+/** Mistakes in the project's YAML as one user error (exit 2). */
+export const yamlError = (mistakes: YamlMistake[], read: (file: string) => string): Error => mistakesError(placedLines(mistakes, read));

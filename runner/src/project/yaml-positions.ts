@@ -82,5 +82,5 @@ export function locate(text: string, path: YamlPath): Position | undefined {
     if (place) best = place.inside.get(step) ?? place;
     node = (node as Record<string | number, unknown>)[step];
   }
-  return best;
+  return best && { line: best.line, column: best.column };
 }
