@@ -1,5 +1,7 @@
 import { expect } from 'chai';
-import { suiteFolders } from '../support/files.js';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { suiteFolders, writeFiles } from '../support/files.js';
 import { suiteDatabase, type TestDatabase } from '../support/database.js';
 import { byNode, readRunResults, runCli } from '../support/cli.js';
 
@@ -197,5 +199,22 @@ describe('runner: the project checked before anything runs', function () {
     const [{ n }] = await db.sql`select count(*)::int as n from pg_class c join pg_namespace s on s.oid = c.relnamespace
       where s.nspname = 'analytics' and c.relname in ('fact_sales', 'customers')`;
     expect(n, 'a model was built').to.equal(0);
+
+    // fixed, it builds; what passed is not worked out again, and a new mistake is still found
+    writeFiles(dir, {
+      'models/fact_sales.sql': '{{config materialized="incremental" unique_key="sale_id"}}\nselect 1 as sale_id, \'north\'::text as region\n',
+      'models/customers.sql': '{{config materialized="snapshot" unique_key="customer_id" check_cols="tier,email"}}\n' +
+        'select 1 as customer_id, \'Gold\' as tier, \'a@b.c\' as email\n',
+      'models/schema.yml': 'models:\n  - name: fact_sales\n    columns:\n      - name: region\n        tests: [{relationships: {to: dim_region, field: region}}]\n',
+    });
+    const fixed = await build(dir, '--skip-ingest');
+    expect(fixed.code, fixed.stderr).to.equal(0);
+    expect(existsSync(join(dir, 'target', '.column-checks.json'))).to.equal(true);
+    writeFiles(dir, { 'models/fact_sales.sql': '{{config materialized="incremental" unique_key="id"}}\nselect 1 as sale_id\n' });
+    const again = await build(dir, '--skip-ingest');
+    expect(again.code, again.stderr).to.equal(2);
+    expect(again.stderr).to.include('unique_key of model "fact_sales" names column "id", which model "fact_sales" does not have ' +
+      '(models/fact_sales.sql:1); did you mean "sale_id"?');
+    expect(again.stderr).to.include('names column "region", which model "fact_sales" does not have (models/schema.yml:4:9); its columns are sale_id');
   });
 });
