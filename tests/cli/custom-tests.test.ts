@@ -48,16 +48,21 @@ describe('custom generic tests (macros/tests/<name>.sql) and unique_combination_
     expect(out.stdout).to.match(/failed test unique_combination_of_columns_order_lines: 1 failing row/);
   });
 
-  it('should say how to write the columns when combination_of_columns is missing', async () => {
-    const bad = makeProject({ ...files, 'models/marts/schema.yml':
-      'models:\n  - name: order_lines\n    tests:\n      - unique_combination_of_columns: {columns: [order_id]}\n' }, 'sadp-custom-tests-');
-    try {
-      const out = await runCli(['build-models', '--project-dir', bad], { DATABASE_URL: suite.db.url });
-      expect(out.code).to.equal(2);
-      expect(out.stderr).to.include('test unique_combination_of_columns on model "order_lines" needs its columns: ' +
-        'unique_combination_of_columns: {combination_of_columns: [a, b]}');
-    } finally {
-      rmSync(bad, { recursive: true, force: true });
-    }
+  it('should say how to write the columns when combination_of_columns is missing or misspelt', async () => {
+    const run = async (test: string) => {
+      const bad = makeProject({ ...files, 'models/marts/schema.yml': `models:\n  - name: order_lines\n    tests:\n      - ${test}\n` }, 'sadp-custom-tests-');
+      try {
+        return await runCli(['build-models', '--project-dir', bad], { DATABASE_URL: suite.db.url });
+      } finally {
+        rmSync(bad, { recursive: true, force: true });
+      }
+    };
+    const missing = await run('unique_combination_of_columns');
+    expect(missing.code).to.equal(2);
+    expect(missing.stderr).to.include('test unique_combination_of_columns on model "order_lines" needs its columns: ' +
+      'unique_combination_of_columns: {combination_of_columns: [a, b]}');
+    const misspelt = await run('unique_combination_of_columns: {columns: [order_id]}');
+    expect(misspelt.code).to.equal(2);
+    expect(misspelt.stderr).to.match(/unknown key "columns" .*models\/marts\/schema\.yml:4:.*did you mean "combination_of_columns"/);
   });
 });

@@ -69,7 +69,8 @@ describe('unit tests: reading the YAML', () => {
   });
 
   it('should refuse an unknown key, expected rows naming different columns, and two tests of one name', () => {
-    expect(refusal('unit_tests:\n  - name: t\n    model: lonely\n    expcet: {rows: []}\n').message).to.include('unknown key "expcet"; did you mean "expect"?');
+    expect(refusal('unit_tests:\n  - name: t\n    model: lonely\n    expcet: {rows: []}\n').message)
+      .to.equal('unknown key "expcet" in unit test "t" (models/marts/unit_tests.yml:4:5); did you mean "expect"?');
     expect(refusal('unit_tests:\n  - name: t\n    model: lonely\n    expect: {rows: [{one: 1}, {two: 2}]}\n').message)
       .to.include('expect: row 1 does not name two; every expected row names the same columns');
     expect(refusal('unit_tests:\n  - {name: t, model: lonely, expect: []}\n  - {name: t, model: lonely, expect: []}\n').message)

@@ -7,6 +7,7 @@ import { cacheable, type RenderCache } from './render-cache.js';
 import { distributionOf, type Distribution } from './distribution.js';
 import { blocksAsCtes } from './repartition.js';
 import { renderInParallel } from './parallel.js';
+import { checkTests } from './test-checks.js';
 import {
   compileContext, createEnvironment, macroSpecs, P, renderJobs, type RenderContext, type Rendering, type RenderOutcome,
 } from './render.js';
@@ -153,6 +154,8 @@ export function compileProject(project: Project, ctx: RenderContext = compileCon
       }
     }
   }
+  // a test written wrong is the YAML's mistake, found before anything runs
+  checkTests(nodes.values(), new Set(nodes.keys()), project.dir);
   return { nodes, sources, warnings, hb, reused, vars: ctx.vars, macrosReadVars: project.macros.some((m) => /\bvar\b/.test(m.text)) };
 }
 

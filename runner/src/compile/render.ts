@@ -7,6 +7,8 @@ import { didYouMean, templateError, projectError } from '../errors.js';
 import type { ModelFile, Project } from '../project/project.js';
 import { ident, sqlHelpers } from '../sql/quote.js';
 import { asTemplateError } from './template-errors.js';
+import { jinjaError } from './jinja.js';
+import { configKeys } from '../project/known-keys.js';
 import { repartitionHelper } from './repartition.js';
 import type { CachedRender } from './render-cache.js';
 
@@ -31,12 +33,6 @@ export const compileContext: RenderContext = {
   vars: {},
 };
 
-export const knownConfigKeys = [
-  'materialized', 'schema', 'alias', 'unique_key', 'tags', 'enabled', 'description', 'indexes',
-  'post_hook', 'pre_hook', 'updated_at', 'check_cols', 'hard_deletes', 'surrogate_key', 'valid_from',
-  'valid_to', 'current_flag', 'unknown_member', 'severity', 'reject_column', 'reject_source', 'batch_column',
-  'distributed_by', 'distribution',
-];
 // Placeholders survive rendering untouched and are swapped for relations once every config is known.
 export const P = '\u0001';
 export const Q = '\u0002';
@@ -76,8 +72,8 @@ export function createEnvironment(project: Pick<Project, 'macros'>, specs?: Spec
   hb.registerHelper('config', function (...args: unknown[]) {
     const options = args.pop() as HelperOptions;
     for (const [key, value] of Object.entries(options.hash ?? {})) {
-      if (!knownConfigKeys.includes(key)) {
-        state!.warnings.push(`unknown config key "${key}" in ${state!.file.path}${locOf(options)}${didYouMean(key, knownConfigKeys)}`);
+      if (!configKeys.includes(key)) {
+        state!.warnings.push(`unknown config key "${key}" in ${state!.file.path}${locOf(options)}${didYouMean(key, configKeys)}`);
       }
       state!.config[key] = value;
     }
@@ -117,6 +113,8 @@ export function createEnvironment(project: Pick<Project, 'macros'>, specs?: Spec
   });
 
   for (const macro of project.macros) {
+    const jinja = jinjaError(macro.text, macro.path);
+    if (jinja) throw jinja;
     if (hb.hasHelper(macro.name)) throw projectError(`macro "${macro.name}" (${macro.path}) has the name of a built-in helper; rename it`);
     const template = hb.lazy(macro.text, (e) => asTemplateError(e, macro.path, macro.text));
     hb.registerPartial(macro.name, template);
@@ -140,6 +138,8 @@ function compileTemplate(hb: TemplateEnv, text: string, path: string): Template 
 
 /** Renders one model. Pure: refs, sources and `this` become placeholders. */
 export function renderModel(hb: TemplateEnv, file: ModelFile, ctx: RenderContext) {
+  const jinja = jinjaError(file.text, file.path);
+  if (jinja) throw jinja;
   const template = compileTemplate(hb, file.text, file.path);
   state = { file, config: {}, refs: [], sources: [], warnings: [] };
   try {

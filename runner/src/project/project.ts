@@ -5,6 +5,8 @@ import type { SourceTable } from './sources.js';
 import { freshnessOf } from './freshness.js';
 import { distributionOf } from '../compile/distribution.js';
 import { YamlCache } from './yaml-cache.js';
+import { yamlError, yamlProblems } from './validate-yaml.js';
+import type { YamlPath } from './yaml-positions.js';
 
 /** A test declared with a model or column in YAML: `unique`, `{accepted_values: {values: [...]}}`, … */
 export interface TestDecl {
@@ -12,6 +14,8 @@ export interface TestDecl {
   column?: string;
   args: Record<string, unknown>;
   severity: 'error' | 'warn';
+  /** Where it is declared: the YAML file (relative to the project) and the path to the test in it. */
+  declared?: { file: string; path: YamlPath };
 }
 
 /**
@@ -34,6 +38,8 @@ export interface ModelProps {
   columns: { name: string; description?: string; data_type?: string }[];
   tests: TestDecl[];
   file: string;
+  /** Where the model's entry sits in that file: `['models', 3]`. */
+  path?: YamlPath;
 }
 
 /** One entry of a `unit_tests:` list in a YAML file under `models/`, as written (checked by unit/spec.ts). */
@@ -102,17 +108,20 @@ function readYaml(file: string, dir: string, cache: YamlCache): Record<string, u
   }
 }
 
-function parseTests(list: unknown, column: string | undefined, where: string): TestDecl[] {
+function parseTests(owner: Record<string, unknown>, column: string | undefined, where: string, file: string, path: YamlPath): TestDecl[] {
+  const key = owner.tests !== undefined ? 'tests' : 'data_tests';
+  const list = owner[key];
   if (list === undefined || list === null) return [];
   if (!Array.isArray(list)) throw projectError(`tests of ${where} must be a list`);
-  return list.map((t) => {
-    if (typeof t === 'string') return { kind: t, column, args: {}, severity: 'error' as const };
+  return list.map((t, i) => {
+    const declared = { file, path: [...path, key, i] };
+    if (typeof t === 'string') return { kind: t, column, args: {}, severity: 'error' as const, declared };
     if (t && typeof t === 'object' && Object.keys(t).length === 1) {
       const [kind, raw] = Object.entries(t as Record<string, unknown>)[0];
       const args = { ...((raw ?? {}) as Record<string, unknown>) };
       const severity = args.severity === 'warn' ? 'warn' : 'error';
       delete args.severity;
-      return { kind, column, args, severity };
+      return { kind, column, args, severity, declared };
     }
     throw projectError(`a test of ${where} must be a name or a one-key mapping, got ${JSON.stringify(t)}`);
   });
@@ -163,9 +172,12 @@ export function loadProject(dir: string): Project {
   const vars: Record<string, unknown> = {};
 
   const yaml = new YamlCache(dir);
-  for (const file of files.filter((f) => /\.ya?ml$/.test(f))) {
-    const rel = toPosix(relative(dir, file));
-    const doc = readYaml(file, dir, yaml);
+  const docs = files.filter((f) => /\.ya?ml$/.test(f)).map((file) => ({ file, rel: toPosix(relative(dir, file)), doc: readYaml(file, dir, yaml) }));
+  yaml.save();
+  // every key is checked before any is read: a typo would otherwise drop what it holds without a word
+  const mistakes = docs.flatMap(({ rel, doc }) => yamlProblems(doc).map((p) => ({ ...p, file: rel })));
+  if (mistakes.length) throw yamlError(mistakes, (file) => readFileSync(join(dir, file), 'utf8'));
+  for (const { file, rel, doc } of docs) {
     sources.push(...parseSources(doc, rel));
     if (doc.unit_tests !== undefined && doc.unit_tests !== null) {
       if (!Array.isArray(doc.unit_tests)) throw projectError(`"unit_tests" in "${rel}" must be a list of tests`);
@@ -177,7 +189,7 @@ export function loadProject(dir: string): Project {
       Object.assign(vars, doc.vars);
     }
     if (doc.defaults) folderDefaults.set(toPosix(relative(modelsDir, join(file, '..'))), doc.defaults as Record<string, unknown>);
-    for (const m of (doc.models ?? []) as Record<string, unknown>[]) {
+    for (const [i, m] of ((doc.models ?? []) as Record<string, unknown>[]).entries()) {
       const name = String(m.name);
       const columns = ((m.columns ?? []) as Record<string, unknown>[]).map((c) => ({
         name: String(c.name),
@@ -185,15 +197,13 @@ export function loadProject(dir: string): Project {
         data_type: c.data_type as string | undefined,
       }));
       const tests = [
-        ...parseTests(m.tests ?? m.data_tests, undefined, `model "${name}"`),
-        ...((m.columns ?? []) as Record<string, unknown>[]).flatMap((c) =>
-          parseTests(c.tests ?? c.data_tests, String(c.name), `column "${name}.${c.name}"`)),
+        ...parseTests(m, undefined, `model "${name}"`, rel, ['models', i]),
+        ...((m.columns ?? []) as Record<string, unknown>[]).flatMap((c, j) =>
+          parseTests(c, String(c.name), `column "${name}.${c.name}"`, rel, ['models', i, 'columns', j])),
       ];
-      props.set(name, { description: m.description as string | undefined, config: m.config as Record<string, unknown>, columns, tests, file: rel });
+      props.set(name, { description: m.description as string | undefined, config: m.config as Record<string, unknown>, columns, tests, file: rel, path: ['models', i] });
     }
   }
-
-  yaml.save();
 
   const models: ModelFile[] = [];
   const seen = new Map<string, string>();

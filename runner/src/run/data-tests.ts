@@ -3,8 +3,11 @@ import { testNamesOf } from '../project/project.js';
 import { relationOf } from '../compile/compile.js';
 import { didYouMean, projectError } from '../errors.js';
 import { ident } from '../sql/quote.js';
+import { relationshipOf } from '../compile/test-checks.js';
 import type { TemplateSet } from '../sql/templates.js';
 import type { WrittenKeys } from './context.js';
+
+export { relationshipOf };
 
 export interface DataTest {
   /** `unique_fact_sales_sale_id`, `scd2_valid_dim_customer`, or a singular test's model name. */
@@ -156,14 +159,6 @@ function combinationOf(args: Record<string, unknown>, model: string): string[] {
       `unique_combination_of_columns: {combination_of_columns: [a, b]}`);
   }
   return list.map((c) => ident(String(c)));
-}
-
-/**
- * What a relationships test on `column` points at: the model (`to: dim_customer` or
- * `to: ref('dim_customer')`) and its column (`field`, by default the same name).
- */
-export function relationshipOf(args: Record<string, unknown>, column: string | undefined): { model: string; field: string } {
-  return { model: String(args.to ?? '').replace(/^ref\(['"]?|['"]?\)$/g, ''), field: String(args.field ?? column) };
 }
 
 /**

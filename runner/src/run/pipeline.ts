@@ -16,6 +16,7 @@ import { lineageEmitter, type LineageEmitter } from '../publish/openlineage.js';
 import { writeRunResults } from '../publish/run-results.js';
 import { statement } from '../sql/statements.js';
 import { buildable, buildNodes } from './build.js';
+import { checkColumns } from './column-check.js';
 import type { NodeResult, RunContext, RunOptions, RunSummary } from './context.js';
 import { finishRun, rejectedInStaging, startRun } from './run-record.js';
 import { runDataTests } from './test-run.js';
@@ -67,8 +68,12 @@ export async function runPipeline(opts: RunOptions): Promise<RunSummary> {
     // the unit tests read nothing that ingest or the build write: they run beside them (see startUnitTests)
     const unit = startUnitTests(ctx, unitTests);
     unit.catch(() => {}); // awaited below, after the build
+    // the columns that settings and tests name, beside ingest: a wrong one stops the run before any build
+    const checking = opts.command === 'ingest' ? Promise.resolve() : checkColumns(db, prepared.project, prepared.compiled, planned);
+    checking.catch(() => {});
     try {
       if (ingesting) outcome.ingest = await ingestStep(ctx, ingestModule!);
+      await checking;
       if (ingesting && (await freshnessStep(ctx)) === 'error') outcome.status = 'error';
       const handed = sessions;
       sessions = undefined;
@@ -129,10 +134,10 @@ interface Outcome {
  * while the compile runs); an embedded server starts only for a project that compiles.
  */
 async function prepareAndConnect(opts: RunOptions, threads: number, started: number): Promise<{ prepared: Prepared; planned: string[]; db: Database }> {
-  // the lock's session, one per thread, the unit tests' and for ingest (reserved while the threads'
+  // the lock's session, one per thread, the column check's (see column-check.ts), the unit tests' and for ingest (reserved while the threads'
   // sessions are held) two sources side by side, each file in up to partsPerFile() parts
   const open = () => connect({ projectDir: opts.projectDir, databaseUrl: opts.databaseUrl, logger: opts.logger,
-    max: threads + 1 + unitTestSessions + Math.max(2, ingestLanes * partsPerFile()) });
+    max: threads + 2 + unitTestSessions + Math.max(2, ingestLanes * partsPerFile()) });
   const early = !opts.db && (opts.databaseUrl ?? process.env.DATABASE_URL) ? open() : undefined;
   early?.catch(() => {});
   if (early) await new Promise((resolve) => setTimeout(resolve, 0));

@@ -119,3 +119,10 @@ export function splitStatements(rendered: string): Statement[] {
   flush(0);
   return out;
 }
+
+/** The names of a kind's templates, the runner's for PostgreSQL and the project's, without reading them; partials (`_x`) left out. */
+export function templateNames(kind: string, projectDir?: string): string[] {
+  const dirs = [join(runnerRoot, 'templates', 'postgres', kind), ...(projectDir ? [join(projectDir, 'macros', kind)] : [])];
+  const names = dirs.flatMap((dir) => existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.sql')).map((f) => basename(f, '.sql')) : []);
+  return [...new Set(names)].filter((n) => !n.startsWith('_')).sort();
+}

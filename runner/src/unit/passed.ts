@@ -16,7 +16,7 @@ import { runnerRoot } from '../sql/templates.js';
  */
 const FORMAT = 1;
 const here = dirname(fileURLToPath(import.meta.url));
-const cachePath = (project: Project) => join(targetDir(project.dir), '.unit-tests.json');
+const cachePath = (project: Project, file: string) => join(targetDir(project.dir), file);
 
 let runnerDigest: string | undefined;
 
@@ -38,10 +38,13 @@ export function unitTestKey(project: Project, database: string): string {
   ]);
 }
 
-/** The ids of the tests that passed under `key` (none when it changed since). */
-export function knownPasses(project: Project, key: string): Set<string> {
+/**
+ * The ids of the tests that passed under `key` (none when it changed since). `file`: another check
+ * that depends on the same (the columns that models' settings and tests name) keeps its own.
+ */
+export function knownPasses(project: Project, key: string, file = '.unit-tests.json'): Set<string> {
   try {
-    const stored = JSON.parse(readFileSync(cachePath(project), 'utf8')) as { key?: string; passed?: string[] };
+    const stored = JSON.parse(readFileSync(cachePath(project, file), 'utf8')) as { key?: string; passed?: string[] };
     if (stored.key === key && Array.isArray(stored.passed)) return new Set(stored.passed);
   } catch {
     // none yet, or unreadable: every test runs
@@ -50,14 +53,14 @@ export function knownPasses(project: Project, key: string): Set<string> {
 }
 
 /** Keeps the tests that passed now beside those known to pass under the same key; a failure forgets its test. */
-export function recordPasses(project: Project, key: string, results: { node: string; status: string }[]): void {
-  const passed = knownPasses(project, key);
+export function recordPasses(project: Project, key: string, results: { node: string; status: string }[], file = '.unit-tests.json'): void {
+  const passed = knownPasses(project, key, file);
   for (const r of results) {
     if (r.status === 'pass') passed.add(r.node);
     else passed.delete(r.node);
   }
   try {
-    writeFileWhole(cachePath(project), JSON.stringify({ key, passed: [...passed].sort() }));
+    writeFileWhole(cachePath(project, file), JSON.stringify({ key, passed: [...passed].sort() }));
   } catch {
     // a read-only project still runs; its tests run every time
   }

@@ -1,6 +1,7 @@
 import type { Node } from '../compile/compile.js';
 import { closest, didYouMean, projectError } from '../errors.js';
 import type { UnitTestDecl } from '../project/project.js';
+import { yamlKeys } from '../project/known-keys.js';
 import { columnsOf, parseRows, type Row } from './rows.js';
 
 /** An input a unit test gives: one of the model's refs or sources. */
@@ -47,9 +48,7 @@ export interface UnitTest {
   lastRun: LastRun;
 }
 
-const testKeys = ['name', 'model', 'description', 'given', 'expect', 'steps', 'this', 'last_run', 'config', 'tags'];
-const stepKeys = ['given', 'expect', 'description'];
-const givenKeys = ['input', 'rows', 'format', 'replace'];
+const { unit_test: testKeys, unit_step: stepKeys, unit_given: givenKeys, unit_last_run: lastRunKeys } = yamlKeys;
 
 /** A unit test's declaration, checked against the compiled models: a mistake is the user's (exit 2). */
 export function parseUnitTests(decls: UnitTestDecl[], nodes: Map<string, Node>): UnitTest[] {
@@ -179,7 +178,7 @@ function lastRunOf(value: unknown, fail: (m: string) => Error): LastRun {
   if (value === undefined) return { run_id: 1, batch_id: 1 };
   const v = value as Record<string, unknown>;
   if (!v || typeof v !== 'object') throw fail('last_run must be a map like {batch_id: 1, run_id: 1}');
-  unknownKeys(v, ['batch_id', 'run_id'], 'key of last_run', fail);
+  unknownKeys(v, lastRunKeys, 'key of last_run', fail);
   const n = (x: unknown, what: string) => {
     if (x === undefined) return 1;
     if (!Number.isInteger(Number(x)) || Number(x) < 0) throw fail(`last_run.${what} must be a whole number`);
@@ -188,7 +187,7 @@ function lastRunOf(value: unknown, fail: (m: string) => Error): LastRun {
   return { run_id: n(v.run_id, 'run_id'), batch_id: n(v.batch_id, 'batch_id') };
 }
 
-function unknownKeys(map: Record<string, unknown>, allowed: string[], what: string, fail: (m: string) => Error): void {
+function unknownKeys(map: Record<string, unknown>, allowed: readonly string[], what: string, fail: (m: string) => Error): void {
   for (const key of Object.keys(map)) {
     if (!allowed.includes(key)) throw fail(`unknown ${what} "${key}"${didYouMean(key, allowed) || `; it takes ${allowed.join(', ')}`}`);
   }
