@@ -35,7 +35,7 @@ export const knownConfigKeys = [
   'materialized', 'schema', 'alias', 'unique_key', 'tags', 'enabled', 'description', 'indexes',
   'post_hook', 'pre_hook', 'updated_at', 'check_cols', 'hard_deletes', 'surrogate_key', 'valid_from',
   'valid_to', 'current_flag', 'unknown_member', 'severity', 'reject_column', 'reject_source', 'batch_column',
-  'distributed_by', 'distribution',
+  'distributed_by', 'distribution', 'on_schema_change',
 ];
 // Placeholders survive rendering untouched and are swapped for relations once every config is known.
 export const P = '\u0001';
