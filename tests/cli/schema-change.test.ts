@@ -1,0 +1,267 @@
+import { expect } from 'chai';
+import { suiteFolders, writeFiles } from '../support/files.js';
+import { suiteDatabase, type TestDatabase } from '../support/database.js';
+import { byNode, readRunResults, runCli, type CliResult } from '../support/cli.js';
+
+/** Sales rows 1..n as a table model: (sale_id, quantity, revenue, store_code, note). */
+const salesSource = (n: number, note = (i: number) => `'n${i}'`) =>
+  `select * from (values ${Array.from({ length: n }, (_, k) => k + 1)
+    .map((i) => `(${i}, ${i + 1}, ${i * 10}.50::numeric(12,2), ${i % 2 + 1}, ${note(i)}::text)`).join(', ')})\n` +
+  'as sales (sale_id, quantity, revenue, store_code, note)';
+
+const incremental = (columns: string, config = '') =>
+  `{{config materialized="incremental" unique_key="sale_id"${config}}}\n` +
+  `select ${columns}\nfrom {{ref "sales_src"}}\n` +
+  '{{#if is_incremental}}where sale_id > (select max(sale_id) from {{this}}){{/if}}';
+
+async function columnsOf(db: TestDatabase, table: string) {
+  const rows = await db.sql`select column_name, data_type from information_schema.columns
+    where table_schema = 'analytics' and table_name = ${table} order by ordinal_position`;
+  return Object.fromEntries(rows.map((r) => [r.column_name, r.data_type]));
+}
+
+describe('cli: on_schema_change', function () {
+  this.timeout(120_000);
+  let db: TestDatabase;
+  suiteDatabase((d) => (db = d));
+  const project = suiteFolders('sadp-schema-change-');
+  const build = (dir: string, ...args: string[]) =>
+    runCli(['build-models', '--project-dir', dir, '--threads', '1', ...args], { DATABASE_URL: db.url });
+
+  describe('an incremental model that gains a column', () => {
+    let dir: string;
+    let failed: CliResult;
+    const columns = 'sale_id, quantity, revenue, store_code';
+    const withUnitRevenue = `${columns}, (revenue / quantity)::numeric(12,2) as unit_revenue`;
+
+    before(async () => {
+      dir = project({
+        'models/marts/sales_src.sql': salesSource(3),
+        'models/marts/fact_sales.sql': incremental(columns),
+        'models/marts/sales_report.sql': '{{config materialized="view"}}\nselect count(*) as sales from {{ref "fact_sales"}}',
+      });
+      const first = await build(dir);
+      expect(first.code, first.stderr).to.equal(0);
+      writeFiles(dir, { 'models/marts/sales_src.sql': salesSource(5), 'models/marts/fact_sales.sql': incremental(withUnitRevenue) });
+      failed = await build(dir);
+    });
+
+    it('should fail the node with exit code 1 and skip what reads it, by default', () => {
+      expect(failed.code, failed.stderr).to.equal(1);
+      const results = byNode(readRunResults(dir).results);
+      expect(results.get('fact_sales')!.status).to.equal('error');
+      expect(results.get('sales_report')!.status).to.equal('skipped');
+    });
+
+    it('should name the model, the added column with its type, and both fixes', () => {
+      const message = byNode(readRunResults(dir).results).get('fact_sales')!.message!;
+      expect(message).to.include('"fact_sales" (models/marts/fact_sales.sql)');
+      expect(message).to.match(/added: +"unit_revenue" numeric\(12,2\)/);
+      expect(message).to.include('on_schema_change="append_new_columns"');
+      expect(message).to.include('"sync_all_columns"');
+      expect(message).to.include('--full-refresh --select fact_sales');
+      expect(failed.stderr).to.include('unit_revenue');
+    });
+
+    it('should leave the table untouched', async () => {
+      expect(Object.keys(await columnsOf(db, 'fact_sales'))).to.deep.equal(['sale_id', 'quantity', 'revenue', 'store_code']);
+      const [{ n }] = await db.sql`select count(*)::int as n from analytics.fact_sales`;
+      expect(n).to.equal(3);
+    });
+
+    describe('with on_schema_change="append_new_columns"', () => {
+      let appended: CliResult;
+      let merged: Record<string, unknown>[];
+
+      before(async () => {
+        writeFiles(dir, { 'models/marts/fact_sales.sql': incremental(withUnitRevenue, ' on_schema_change="append_new_columns"') });
+        appended = await build(dir);
+        merged = [...await db.sql`select sale_id, quantity, revenue, store_code, unit_revenue from analytics.fact_sales order by sale_id`];
+      });
+
+      it('should add the column and merge the new rows', () => {
+        expect(appended.code, appended.stderr).to.equal(0);
+        expect(merged.map((r) => r.sale_id)).to.deep.equal([1, 2, 3, 4, 5]);
+      });
+
+      it('should leave the rows already there NULL in the new column and fill it in the new rows', () => {
+        expect(merged.slice(0, 3).map((r) => r.unit_revenue)).to.deep.equal([null, null, null]);
+        expect(merged.slice(3).map((r) => r.unit_revenue)).to.deep.equal(['8.10', '8.42']);
+      });
+
+      it('should give the new rows what a full refresh gives them', async () => {
+        const refreshed = await build(dir, '--full-refresh', '--select', 'fact_sales');
+        expect(refreshed.code, refreshed.stderr).to.equal(0);
+        const rebuilt = await db.sql`select sale_id, quantity, revenue, store_code, unit_revenue from analytics.fact_sales order by sale_id`;
+        expect(rebuilt.slice(3)).to.deep.equal(merged.slice(3));
+        expect(rebuilt[0].unit_revenue).to.equal('5.25');
+      });
+    });
+  });
+
+  describe('an incremental model with on_schema_change="sync_all_columns"', () => {
+    let dir: string;
+    let synced: CliResult;
+    const sync = ' on_schema_change="sync_all_columns"';
+
+    before(async () => {
+      dir = project({
+        'models/marts/sales_src.sql': salesSource(2),
+        'models/marts/fact_synced.sql': incremental('sale_id, quantity, store_code, note', sync),
+      });
+      const first = await build(dir);
+      expect(first.code, first.stderr).to.equal(0);
+      writeFiles(dir, {
+        'models/marts/sales_src.sql': salesSource(3),
+        'models/marts/fact_synced.sql': incremental(`sale_id, store_code::text as store_code, note, 'web' as channel`, sync),
+      });
+      synced = await build(dir);
+    });
+
+    it('should drop the removed column, retype the changed one and add the new one', async () => {
+      expect(synced.code, synced.stderr).to.equal(0);
+      expect(await columnsOf(db, 'fact_synced')).to.deep.equal({ sale_id: 'integer', store_code: 'text', note: 'text', channel: 'text' });
+    });
+
+    it('should keep the values of the rows already there, cast to the new type', async () => {
+      const rows = await db.sql`select sale_id, store_code, channel from analytics.fact_synced order by sale_id`;
+      expect(rows.map((r) => [r.sale_id, r.store_code, r.channel])).to.deep.equal([[1, '2', null], [2, '1', null], [3, '2', 'web']]);
+    });
+
+    it('should fail clearly, and write nothing, when the values cannot take the new type', async () => {
+      writeFiles(dir, {
+        'models/marts/sales_src.sql': salesSource(4),
+        // the stored notes ('n1', …) are no integers
+        'models/marts/fact_synced.sql': incremental(
+          `sale_id, store_code::text as store_code, case when sale_id > 3 then 1 end as note, 'web' as channel`, sync),
+      });
+      const cli = await build(dir);
+      expect(cli.code, cli.stderr).to.equal(1);
+      const message = byNode(readRunResults(dir).results).get('fact_synced')!.message!;
+      expect(message).to.include('cannot change column "note" from text to integer');
+      expect(message).to.include('invalid input syntax for type integer');
+      expect(message).to.include('--full-refresh --select fact_synced');
+      expect(await columnsOf(db, 'fact_synced')).to.deep.equal({ sale_id: 'integer', store_code: 'text', note: 'text', channel: 'text' });
+      const [{ n }] = await db.sql`select count(*)::int as n from analytics.fact_synced`;
+      expect(n).to.equal(3);
+    });
+  });
+
+  describe('a snapshot whose SELECT changes', () => {
+    let dir: string;
+    const events = (email: boolean) => `select * from (values
+      (1, 'Ann', 'Bronze', '2026-01-01'::timestamp${email ? `, 'ann@example.com'` : ''}),
+      (1, 'Ann', 'Gold', '2026-02-01'::timestamp${email ? `, 'ann@example.com'` : ''}),
+      (2, 'Bob', 'Silver', '2026-01-15'::timestamp${email ? `, 'bob@example.com'` : ''})
+    ) as events (customer_id, full_name, tier, updated_at${email ? ', email' : ''})`;
+    const snapshot = (columns: string, config = '') =>
+      `{{config unique_key="customer_id" updated_at="updated_at"${config}}}\nselect ${columns}, updated_at from {{ref "customer_events"}}`;
+    const versions = async () => [...await db.sql`select * from analytics.dim_cust order by customer_id, effective_start_date`];
+    let first: Record<string, unknown>[];
+
+    before(async () => {
+      dir = project({
+        'models/marts/customer_events.sql': events(false),
+        'models/snapshots/dim_cust.sql': snapshot('customer_id, full_name, tier'),
+      });
+      const cli = await build(dir);
+      expect(cli.code, cli.stderr).to.equal(0);
+      first = await versions();
+    });
+
+    it('should fail by default, name the tracked column that came and both fixes, and leave the table as it was', async () => {
+      writeFiles(dir, {
+        'models/marts/customer_events.sql': events(true),
+        'models/snapshots/dim_cust.sql': snapshot('customer_id, full_name, tier, email'),
+      });
+      const cli = await build(dir);
+      expect(cli.code, cli.stderr).to.equal(1);
+      const message = byNode(readRunResults(dir).results).get('dim_cust')!.message!;
+      expect(message).to.include('snapshot "dim_cust" (models/snapshots/dim_cust.sql)');
+      expect(message).to.match(/added: +"email" text/);
+      expect(message).to.include('on_schema_change="append_new_columns"');
+      expect(message).to.include('--full-refresh --select dim_cust');
+      expect(await versions()).to.deep.equal(first);
+    });
+
+    it('should add the column with append_new_columns, keeping every version and its key', async () => {
+      writeFiles(dir, { 'models/snapshots/dim_cust.sql': snapshot('customer_id, full_name, tier, email', ' on_schema_change="append_new_columns"') });
+      const cli = await build(dir);
+      expect(cli.code, cli.stderr).to.equal(0);
+      const after = await versions();
+      expect(after.map((r) => r.customer_key)).to.deep.equal(first.map((r) => r.customer_key));
+      // every key had events in this run: its versions were recomputed from them, with the new column
+      expect(after.map((r) => r.email)).to.deep.equal(['ann@example.com', 'ann@example.com', 'bob@example.com']);
+    });
+
+    it('should drop and retype tracked columns with sync_all_columns, keeping every version', async () => {
+      writeFiles(dir, { 'models/snapshots/dim_cust.sql':
+        snapshot('customer_id, full_name::varchar(40) as full_name, tier', ' on_schema_change="sync_all_columns"') });
+      const cli = await build(dir);
+      expect(cli.code, cli.stderr).to.equal(0);
+      const columns = await columnsOf(db, 'dim_cust');
+      expect(columns).to.not.have.property('email');
+      expect(columns.full_name).to.equal('character varying');
+      expect((await versions()).map((r) => [r.customer_key, r.full_name, r.tier])).to.deep.equal(first.map((r) => [r.customer_key, r.full_name, r.tier]));
+    });
+  });
+
+  describe('a snapshot without updated_at that gains a column', () => {
+    let dir: string;
+    const stores = (names: [string, string], region: boolean) => `select * from (values
+      (1, '${names[0]}'${region ? `, 'North'` : ''}), (2, '${names[1]}'${region ? `, 'South'` : ''})
+    ) as stores (store_id, store_name${region ? ', region' : ''})`;
+    const snapshot = (columns: string) =>
+      `{{config unique_key="store_id" on_schema_change="append_new_columns"}}\nselect ${columns} from {{ref "stores_src"}}`;
+    const versions = async () => [...await db.sql`select store_id, store_name, region, is_current
+      from analytics.dim_store_snap order by store_id, effective_start_date`];
+
+    before(async () => {
+      dir = project({
+        'models/marts/stores_src.sql': stores(['Main St', 'Harbour'], false),
+        'models/snapshots/dim_store_snap.sql': snapshot('store_id, store_name'),
+      });
+      const runs: Record<string, string>[] = [{}, { 'models/marts/stores_src.sql': stores(['Main Street', 'Harbour'], false) }, {
+        'models/marts/stores_src.sql': stores(['Main Street', 'Harbour'], true),
+        'models/snapshots/dim_store_snap.sql': snapshot('store_id, store_name, region'),
+      }];
+      for (const files of runs) {
+        writeFiles(dir, files);
+        const cli = await build(dir);
+        expect(cli.code, cli.stderr).to.equal(0);
+      }
+    });
+
+    it('should open no version for the new column: the current versions take its value, history stays NULL', async () => {
+      expect((await versions()).map((r) => [r.store_id, r.store_name, r.region, r.is_current])).to.deep.equal([
+        [1, 'Main St', null, false], [1, 'Main Street', 'North', true], [2, 'Harbour', 'South', true]]);
+    });
+
+    it('should open versions on the next run only for what changed', async () => {
+      writeFiles(dir, { 'models/marts/stores_src.sql': stores(['Main Street', 'Harbour Front'], true) });
+      const cli = await build(dir);
+      expect(cli.code, cli.stderr).to.equal(0);
+      expect((await versions()).map((r) => [r.store_id, r.store_name, r.region])).to.deep.equal([
+        [1, 'Main St', null], [1, 'Main Street', 'North'], [2, 'Harbour', 'South'], [2, 'Harbour Front', 'South']]);
+    });
+  });
+
+  describe('an unknown value', () => {
+    /** `compile` of a project with `files`: exit 2 and each of `says` on stderr. */
+    const refused = async (files: Record<string, string>, says: string[]) => {
+      const cli = await runCli(['compile', '--project-dir', project(files)]);
+      expect(cli.code, cli.stderr).to.equal(2);
+      for (const text of says) expect(cli.stderr).to.include(text);
+    };
+
+    it('should be a configuration error at compile time, with the file, the line and the closest value', () => refused({
+      'models/marts/fact_typo.sql': '{{config materialized="incremental" unique_key="id"\n  on_schema_change="append_new_column"}}\nselect 1 as id',
+    }, ['unknown on_schema_change "append_new_column" in models/marts/fact_typo.sql:2', 'did you mean "append_new_columns"?']));
+
+    it('should name the YAML file and its line when set there', () => refused({
+      'models/marts/other.sql': 'select 1 as id',
+      'models/marts/fact_typo.sql': '{{config materialized="incremental" unique_key="id"}}\nselect 1 as id',
+      'models/marts/schema.yml': 'models:\n  - name: other\n  - name: fact_typo\n    config:\n      on_schema_change: sync_al_columns\n',
+    }, ['unknown on_schema_change "sync_al_columns" in models/marts/schema.yml:5', 'did you mean "sync_all_columns"?']));
+  });
+});
