@@ -96,6 +96,15 @@ describe('cli: on_schema_change', function () {
         expect(rebuilt.slice(3)).to.deep.equal(merged.slice(3));
         expect(rebuilt[0].unit_revenue).to.equal('5.25');
       });
+
+      it('should build, not leave alone, a model whose SQL alone changed, and add its new column', async () => {
+        writeFiles(dir, { 'models/marts/fact_sales.sql':
+          incremental(`${withUnitRevenue}, 'store ' || store_code as store_label`, ' on_schema_change="append_new_columns"') });
+        const cli = await build(dir, '--select', 'fact_sales');
+        expect(cli.code, cli.stderr).to.equal(0);
+        expect(byNode(readRunResults(dir).results).get('fact_sales')!.message ?? '').to.not.include('unchanged');
+        expect(await columnsOf(db, 'fact_sales')).to.have.property('store_label', 'text');
+      });
     });
   });
 

@@ -110,7 +110,7 @@ export async function shapeContext(conn: Conn, node: Node, sql: string, existing
   }
   const names = columns.map((c) => c.name);
   const snap = snapshotContext(node, names, { ...run, exists: Boolean(existing) });
-  if (!table) return { context: { ...snap, stored: snap.stored_names.map((n) => ({ quoted: ident(n), added: false })) } };
+  if (!table) return { context: snap };
   const diff = compareColumns(table, columns.filter((c) => snap.stored_names.includes(c.name)), snap.own_names);
   // a full refresh of a snapshot keeps its table (and its history): it takes the new shape as sync does
   const mode = run.fullRefresh ? 'sync_all_columns' : modeOf(node);

@@ -55,6 +55,8 @@ export function snapshotContext(node: Node, modelColumns: string[],
     check_cols: checkCols.map(ident),
     stored_cols: [...checkCols, ...carried].map(ident),
     stored_names: [...checkCols, ...carried],
+    // `added`: a column this run adds to the table (see schema-change.ts)
+    stored: [...checkCols, ...carried].map((col) => ({ quoted: ident(col), added: false })),
     // the columns the snapshot keeps itself, not the model's: never a schema change
     own_names: [uniqueKey, surrogate, String(c.valid_from ?? 'effective_start_date'), String(c.valid_to ?? 'effective_end_date'),
       String(c.current_flag ?? 'is_current')],
