@@ -213,6 +213,14 @@ describe('cli: on_schema_change', function () {
       expect(columns.full_name).to.equal('character varying');
       expect((await versions()).map((r) => [r.customer_key, r.full_name, r.tier])).to.deep.equal(first.map((r) => [r.customer_key, r.full_name, r.tier]));
     });
+
+    it('should take the new shape on --full-refresh, keeping its history and keys', async () => {
+      writeFiles(dir, { 'models/snapshots/dim_cust.sql': snapshot('customer_id, full_name, tier, email') });
+      const cli = await build(dir, '--full-refresh', '--select', 'dim_cust');
+      expect(cli.code, cli.stderr).to.equal(0);
+      expect((await versions()).map((r) => [r.customer_key, r.email])).to.deep.equal(
+        first.map((r, i) => [r.customer_key, ['ann@example.com', 'ann@example.com', 'bob@example.com'][i]]));
+    });
   });
 
   describe('a snapshot without updated_at that gains a column', () => {

@@ -32,9 +32,22 @@ export function compareColumns(table: Relation, query: Column[], own: string[] =
   return {
     added: query.filter((c) => !byName.has(c.name)),
     removed: stored.filter((c) => !wanted.has(c.name)),
-    retyped: query.filter((c) => byName.has(c.name) && byName.get(c.name) !== c.type)
+    retyped: query.filter((c) => byName.has(c.name) && !sameType(byName.get(c.name)!, c.type))
       .map((c) => ({ name: c.name, from: byName.get(c.name)!, to: c.type })),
   };
+}
+
+const modifier = /\(\d+(,\d+)?\)/;
+
+/**
+ * Whether a value of type `b` goes into a column of type `a` as it is: the same type, or the same base
+ * type where either side has no modifier (`numeric` and `numeric(12,2)`): one branch of a model may
+ * type a value with a modifier and another without, and an insert casts it into the column's anyway.
+ */
+export function sameType(a: string, b: string): boolean {
+  if (a === b) return true;
+  const base = (t: string) => t.replace(new RegExp(modifier, 'g'), '');
+  return base(a) === base(b) && (!modifier.test(a) || !modifier.test(b));
 }
 
 export const changed = (d: SchemaDiff) => d.added.length + d.removed.length + d.retyped.length > 0;
