@@ -169,6 +169,7 @@ describe('cli: on_schema_change', function () {
       const cli = await build(dir);
       expect(cli.code, cli.stderr).to.equal(0);
       expect(Object.keys(await columnsOf(db, 'fact_ignoring'))).to.deep.equal(['sale_id', 'quantity', 'note']);
+      expect(cli.stderr).to.include('fact_ignoring: on_schema_change=\\"ignore\\": \\"store_code\\" not added');
       const rows = await db.sql`select sale_id, quantity, note from analytics.fact_ignoring order by sale_id`;
       expect(rows.map((r) => [r.sale_id, r.quantity, r.note])).to.deep.equal([[1, 2, 'n1'], [2, 3, 'n2'], [3, null, 'n3']]);
     });

@@ -190,6 +190,7 @@ async function materializeNode(b: Build, node: Node, conn: Session['sql'], exist
   // a snapshot's context, and what a merge does about columns changed since its table was built
   const shape = await shapeContext(conn, node, blocksAsCtes(sql), existing, { runId, runTime: b.runTime, fullRefresh });
   const extra: Record<string, unknown> = { prev, ...shape.context };
+  if (shape.warning) b.ctx.logger.warn(shape.warning);
   const run = async (text: string) => {
     if (!onWorkers) return materialize(conn as never, node, text, b.nodeRun, extra);
     const built = await withWorkTables(conn, node, text, { runId, existing });

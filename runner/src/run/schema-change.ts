@@ -68,7 +68,11 @@ export function schemaChangePlan(node: Node, relation: Relation, diff: SchemaDif
   const actions = [...add.map((c) => ({ action: 'add', name: c.name, type: c.type })),
     ...(sync ? diff.removed.map((c) => ({ action: 'drop', name: c.name })) : []),
     ...(sync ? diff.retyped.map((c) => ({ action: 'retype', name: c.name, type: c.to })) : [])];
+  // what the model gives that its table doesn't take is said, every run that it happens: no silent drop
+  const left = [...append ? [] : diff.added.map((c) => `"${c.name}" not added`),
+    ...sync ? [] : diff.retyped.map((c) => `"${c.name}" kept as ${c.from} (the model gives ${c.to})`)];
   return {
+    warning: left.length ? `${node.name}: on_schema_change="${mode}": ${left.join('; ')}` : undefined,
     schema_change: actions.length ? actions : undefined,
     columns: [...kept, ...add.map((c) => c.name)].map(ident),
     added_columns: add.map((c) => c.name),
@@ -111,7 +115,7 @@ export function retypeFailure(node: Node, error: Error, statement: string | unde
  * for a table about to be built whole.
  */
 export async function shapeContext(conn: Conn, node: Node, sql: string, existing: Relation | undefined,
-  run: { runId: number; runTime: string; fullRefresh: boolean }): Promise<{ context: Record<string, unknown>; diff?: SchemaDiff }> {
+  run: { runId: number; runTime: string; fullRefresh: boolean }): Promise<{ context: Record<string, unknown>; diff?: SchemaDiff; warning?: string }> {
   const snapshot = node.config.materialized === 'snapshot';
   const table = existing?.kind === 'table' && existing.types ? existing : undefined;
   if (!snapshot && (node.config.materialized !== 'incremental' || !table || run.fullRefresh)) return { context: {} };
@@ -119,7 +123,8 @@ export async function shapeContext(conn: Conn, node: Node, sql: string, existing
   const columns = await queryColumns(conn, sql, `${alias.slice(0, 36)}__sadp_cols_${run.runId}`);
   if (!snapshot) {
     const diff = compareColumns(table!, columns.filter((c) => c.name !== node.config.reject_column));
-    return { context: schemaChangePlan(node, table!, diff), diff };
+    const { warning, ...context } = schemaChangePlan(node, table!, diff);
+    return { context, diff, warning };
   }
   const names = columns.map((c) => c.name);
   const snap = snapshotContext(node, names, { ...run, exists: Boolean(existing) });
@@ -132,5 +137,5 @@ export async function shapeContext(conn: Conn, node: Node, sql: string, existing
   const kept = ignored.size ? snapshotContext(node, names.filter((n) => !ignored.has(n)), { ...run, exists: true }) : snap;
   const added = new Set(plan.added_columns ?? []);
   return { context: { ...kept, ...plan.schema_change ? { schema_change: plan.schema_change } : {},
-    stored: kept.stored_names.map((n) => ({ quoted: ident(n), added: added.has(n) })) }, diff };
+    stored: kept.stored_names.map((n) => ({ quoted: ident(n), added: added.has(n) })) }, diff, warning: plan.warning };
 }
