@@ -1,4 +1,7 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { textHash, type TemplateEnv } from './handlebars.js';
+import { lineOf, onSchemaChangeOf } from './on-schema-change.js';
 import { didYouMean, projectError } from '../errors.js';
 import type { ModelFile, Project, TestDecl } from '../project/project.js';
 import type { SourceTable } from '../project/sources.js';
@@ -123,6 +126,10 @@ export function compileProject(project: Project, ctx: RenderContext = compileCon
     warnings.push(...out.warnings);
     const config = normaliseConfig({ ...file.defaults, ...(props?.config ?? {}), ...out.config }, file);
     if (!config.enabled) continue;
+    onSchemaChangeOf(config.on_schema_change, () => out.config.on_schema_change !== undefined || !props?.file
+      ? lineOf(file.path, file.text, 'on_schema_change')
+      : lineOf(props.file, readFileSync(join(project.dir, props.file), 'utf8'), 'on_schema_change',
+        new RegExp(`name:\\s*["']?${file.name}["']?\\s*$`)));
     nodes.set(file.name, {
       name: file.name,
       path: file.path,

@@ -9,6 +9,8 @@ export interface Relation {
   name: string;
   kind: 'table' | 'view';
   columns: string[];
+  /** The columns' types as the catalog spells them (`numeric(12,2)`), where read from it. */
+  types?: string[];
   /** Other relations (views) depend on it, so it must not be dropped. */
   hasDependents: boolean;
   /** Citus: how it is distributed (absent on PostgreSQL and for a table on the coordinator). */
@@ -33,6 +35,7 @@ export async function readCatalog(sql: Sql, schemas: string[], target: Target = 
       name: r.name,
       kind: r.kind === 'v' ? 'view' : 'table',
       columns: r.columns,
+      types: r.types,
       hasDependents: r.has_dependents,
     });
   }

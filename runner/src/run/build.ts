@@ -17,7 +17,7 @@ import { lineageOf, sqlForRun, withWorkTables } from './node-sql.js';
 import { readWatermarks } from './run-record.js';
 import { definitionOf, inputsDeclared, readChangeState, skippable, unchangedSince, type ChangeState } from './unchanged.js';
 import { schedule, type Scheduled } from './scheduler.js';
-import { snapshotContext } from './snapshot.js';
+import { retypeFailure, shapeContext } from './schema-change.js';
 
 /** Models that build a relation: ephemeral models are inlined, singular tests are queries. */
 export const buildable = (node: Node) => !['ephemeral', 'test'].includes(node.config.materialized);
@@ -187,12 +187,10 @@ async function materializeNode(b: Build, node: Node, conn: Session['sql'], exist
   const sql = sqlFor(false);
   // what it is built from is recorded only when its inputs are known: then a later run may leave it alone
   if (skippable(node) && !(await inputsDeclared(conn, node, compiled, blocksAsCtes(sql)))) b.nodeRun.definitions!.set(node.name, '');
-  let extra: Record<string, unknown> = { prev };
-  if (node.config.materialized === 'snapshot') {
-    const described = await conn.unsafe(statement('run/describe', { sql: blocksAsCtes(sql).replace(/;\s*$/, '') }));
-    const columns = (described as unknown as { columns: { name: string }[] }).columns.map((c) => c.name);
-    extra = { ...extra, ...snapshotContext(node, columns, { runId, runTime: b.runTime, fullRefresh, exists: Boolean(existing) }) };
-  }
+  // a snapshot's context, and what a merge does about columns changed since its table was built
+  const shape = await shapeContext(conn, node, blocksAsCtes(sql), existing, { runId, runTime: b.runTime, fullRefresh });
+  const extra: Record<string, unknown> = { prev, ...shape.context };
+  if (shape.warning) b.ctx.logger.warn(shape.warning);
   const run = async (text: string) => {
     if (!onWorkers) return materialize(conn as never, node, text, b.nodeRun, extra);
     const built = await withWorkTables(conn, node, text, { runId, existing });
@@ -201,6 +199,8 @@ async function materializeNode(b: Build, node: Node, conn: Session['sql'], exist
   try {
     return await run(sql);
   } catch (e) {
+    const retype = e instanceof NodeSqlError ? retypeFailure(node, e, e.statement, shape.diff) : undefined;
+    if (retype) throw retype;
     const code = e instanceof NodeSqlError ? (e.cause as { code?: string })?.code : undefined;
     if (!code?.startsWith('22')) throw e;
     b.ctx.logger.info(`${node.name}: a value failed a fast cast (${(e as Error).message}); building again with per-row parsing`);

@@ -54,6 +54,12 @@ export function snapshotContext(node: Node, modelColumns: string[],
     updated_at: updatedAt ? ident(updatedAt) : undefined,
     check_cols: checkCols.map(ident),
     stored_cols: [...checkCols, ...carried].map(ident),
+    stored_names: [...checkCols, ...carried],
+    // `added`: a column this run adds to the table (see schema-change.ts)
+    stored: [...checkCols, ...carried].map((col) => ({ quoted: ident(col), added: false })),
+    // the columns the snapshot keeps itself, not the model's: never a schema change
+    own_names: [uniqueKey, surrogate, String(c.valid_from ?? 'effective_start_date'), String(c.valid_to ?? 'effective_end_date'),
+      String(c.current_flag ?? 'is_current')],
     surrogate_key: ident(surrogate),
     // the primary key of a distributed snapshot: it must hold the distribution column
     key_and_surrogate: `${ident(uniqueKey)}, ${ident(surrogate)}`,

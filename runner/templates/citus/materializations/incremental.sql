@@ -14,6 +14,7 @@
 --;
 {{> drop_work_tables}}
 {{else}}
+{{> schema_change}}
 {{> fill table=src_relation}}
 {{!-- the merge names the table's columns: the rejects' column can stay in the work table (dropping it
       is DDL on every shard) --}}

@@ -18,6 +18,8 @@
 {{> snapshot_keys primary_key=key_and_surrogate}}
 {{> distribute table=relation}};
 --;
+{{else}}
+{{> schema_change}}
 {{/unless}}
 {{#if unknown_member}}
 insert into {{relation}} ({{surrogate_key}}, {{unique_key}}, {{valid_from}}, {{valid_to}}, {{current_flag}})
@@ -43,9 +45,10 @@ where src.{{unique_key}} is not null{{#if updated_at}} and src.{{updated_at}} is
 order by key, at, row({{#each check_cols}}src.{{this}}{{#unless @last}}, {{/unless}}{{/each}})::text desc;
 --;
 {{#unless updated_at}}
-{{!-- stored versions of the affected keys stand for the events that made them --}}
+{{!-- stored versions of the affected keys stand for the events that made them (an added column: see
+      postgres/snapshot.sql) --}}
 insert into {{events_table}}
-select t.{{unique_key}}, t.{{valid_from}}{{#each stored_cols}}, t.{{this}}{{/each}}
+select t.{{unique_key}}, t.{{valid_from}}{{#each stored}}, {{#if added}}case when t.{{../valid_to}} is null then (select e.{{quoted}} from {{../events_table}} as e where e.key = t.{{../unique_key}} limit 1) end{{else}}t.{{quoted}}{{/if}}{{/each}}
 from {{relation}} as t
 where t.{{surrogate_key}} <> -1 and t.{{unique_key}} in (select key from {{events_table}})
   and t.{{valid_from}} < {{run_time}};

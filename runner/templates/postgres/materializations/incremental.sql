@@ -5,6 +5,7 @@
 {{#if build_full}}
 {{> table unique_index=unique_key}}
 {{else}}
+{{> schema_change}}
 create temporary table {{ident src_name}} on commit drop as
 {{sql}};
 --;

@@ -19,6 +19,8 @@
 {{> snapshot_table}};
 --;
 {{> snapshot_keys primary_key=surrogate_key}}
+{{else}}
+{{> schema_change}}
 {{/unless}}
 {{#if unknown_member}}
 insert into {{relation}} ({{surrogate_key}}, {{unique_key}}, {{valid_from}}, {{valid_to}}, {{current_flag}})
@@ -43,9 +45,11 @@ order by key, at, row({{join check_cols ", "}})::text desc;
 analyze {{ident events}};
 --;
 {{#unless updated_at}}
-{{!-- stored versions of the affected keys stand for the events that made them --}}
+{{!-- stored versions of the affected keys stand for the events that made them; a column added in this
+      run is unknown in them, so the current version takes the run's value: else every key would open a
+      version for NULL turning into a value --}}
 insert into {{ident events}}
-select t.{{unique_key}}, t.{{valid_from}}{{#each stored_cols}}, t.{{this}}{{/each}}
+select t.{{unique_key}}, t.{{valid_from}}{{#each stored}}, {{#if added}}case when t.{{../valid_to}} is null then (select e.{{quoted}} from {{ident ../events}} as e where e.key = t.{{../unique_key}} limit 1) end{{else}}t.{{quoted}}{{/if}}{{/each}}
 from {{relation}} as t
 where t.{{surrogate_key}} <> -1 and t.{{unique_key}} in (select key from {{ident events}})
   and t.{{valid_from}} < {{run_time}};
