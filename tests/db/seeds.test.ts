@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { Sql } from '../../runner/src/db/connection.js';
 import { collectingLogger } from '../../runner/src/log.js';
 import { loadSeeds } from '../../runner/src/ingest/seeds.js';
+import { runPipeline } from '../../runner/src/run/pipeline.js';
 import { writeFiles } from '../support/files.js';
 import { createDatabase, type TestDatabase } from '../support/database.js';
 
@@ -86,5 +87,20 @@ describe('seeds: loading seeds/<name>.csv', function () {
 
   it('should load nothing when there is no seeds folder', async () => {
     expect(await loadSeeds({ sql, seedsDir: join(dir, 'missing'), logger: collectingLogger() })).to.deep.equal([]);
+  });
+
+  it('should load the seeds of a project that has no landing sources, before its models read them', async () => {
+    const project = mkdtempSync(join(tmpdir(), 'sadp-seeds-only-'));
+    try {
+      writeFiles(project, {
+        'seeds/regions.csv': 'region,manager\nNorth,Ann\n',
+        'models/marts/region_managers.sql': '{{config materialized="table"}}\nselect region, manager from {{source "seeds" "regions"}}\n',
+      });
+      const summary = await runPipeline({ projectDir: project, command: 'build-models', databaseUrl: db.url, logger: collectingLogger() });
+      expect(summary.status).to.equal('success');
+      expect(await rows('select * from analytics.region_managers')).to.deep.equal([{ region: 'North', manager: 'Ann' }]);
+    } finally {
+      rmSync(project, { recursive: true, force: true });
+    }
   });
 });

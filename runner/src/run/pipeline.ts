@@ -40,7 +40,8 @@ export async function runPipeline(opts: RunOptions): Promise<RunSummary> {
   let lineage: LineageEmitter | undefined;
   // the nodes' connections open while the run gets ready (meta, migrations, ingest), not after
   let sessions: Promise<Session[]> | undefined;
-  const ingesting = !opts.skipIngest && prepared.project.sources.length > 0 && opts.command !== 'run';
+  // seeds load in the ingest step: a project with seeds and no landing sources ingests too
+  const ingesting = !opts.skipIngest && (prepared.project.sources.length > 0 || !!prepared.project.seedsDir) && opts.command !== 'run';
   // ingest's code loads, and the connections of its lanes open, while the lock is taken
   const ingestModule = ingesting ? import('../ingest/ingest.js') : undefined;
   ingestModule?.catch(() => {});
