@@ -19,7 +19,7 @@ export async function run(argv: string[], ctx: CommandContext): Promise<number> 
   const args = parseArgs(argv, specOf('airflow-dag'), 'airflow-dag');
   if (args.positional.length) throw usageError(`unexpected argument "${args.positional[0]}" for "airflow-dag"`);
   const { compiled, graph } = prepare(ctx.projectDir, ctx.logger);
-  writeCompiled(ctx.projectDir, compiled, graph);
+  await writeCompiled(ctx.projectDir, compiled, graph);
   const manifest = JSON.parse(readFileSync(join(targetDir(ctx.projectDir), 'manifest.json'), 'utf8')) as ManifestLike;
   const out = resolve(ctx.projectDir, str(args, 'out') ?? defaultDagFile);
   const text = airflowDag(manifest, { dagId: str(args, 'dag-id'), pool: str(args, 'pool') });

@@ -13,7 +13,7 @@ export async function run(argv: string[], ctx: CommandContext): Promise<number> 
   const t0 = Date.now();
   const { compiled, graph } = prepare(ctx.projectDir, ctx.logger, parseVars(str(args, 'vars')));
   const rendered = Date.now();
-  writeCompiled(ctx.projectDir, compiled, graph);
+  await writeCompiled(ctx.projectDir, compiled, graph);
   const select = str(args, 'select');
   const chosen = planNodes(compiled.nodes, graph, select, str(args, 'exclude'));
   if (select && chosen.length === 1) {

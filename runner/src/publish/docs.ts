@@ -25,7 +25,7 @@ export interface DocsOptions { projectDir: string; logger: Logger; databaseUrl?:
 /** Compiles the project, reads the last run and (with a database) column types; writes target/docs/. */
 export async function buildDocs(opts: DocsOptions) {
   const { project, compiled, graph } = prepare(opts.projectDir, opts.logger, opts.vars);
-  writeCompiled(opts.projectDir, compiled, graph);
+  await writeCompiled(opts.projectDir, compiled, graph);
   const manifest = manifestOf(compiled, graph, opts.projectDir);
   const runFile = join(targetDir(opts.projectDir), 'run_results.json');
   let run: RunSummary | null = null;

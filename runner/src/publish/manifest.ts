@@ -50,11 +50,11 @@ export function manifestOf(compiled: CompiledProject, graph: Graph, projectDir: 
  * Writes `target/compiled/<path>.sql` for every node and `target/manifest.json`. A file whose content
  * is already right is left alone.
  */
-export function writeCompiled(projectDir: string, compiled: CompiledProject, graph: Graph) {
+export async function writeCompiled(projectDir: string, compiled: CompiledProject, graph: Graph) {
   const target = targetDir(projectDir);
   const files = new Map<string, string>();
   for (const node of compiled.nodes.values()) files.set(join(target, 'compiled', node.path), compiledSql(node, compiled) + '\n');
-  writeChangedFiles(files, join(target, 'compiled', '.written.json'));
+  await writeChangedFiles(files, join(target, 'compiled', '.written.json'));
   writeManifest(projectDir, compiled, graph);
 }
 

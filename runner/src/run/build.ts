@@ -67,7 +67,7 @@ export async function buildNodes(ctx: RunContext, reserved: Promise<Session[]>):
     return failed ? 'error' : 'success';
   } finally {
     for (const s of b.sessions) s.release();
-    writeChangedFiles(b.runFiles, join(b.runDir, '.written.json'));
+    await writeChangedFiles(b.runFiles, join(b.runDir, '.written.json'));
   }
 }
 
