@@ -3,9 +3,9 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type postgres from 'postgres';
 import { createClusterDatabase, citusSuite } from '../support/citus.js';
-import { readRunResults, runCli } from '../support/cli.js';
+import { byNode, readRunResults, runCli } from '../support/cli.js';
 import { createDatabase, type TestDatabase } from '../support/database.js';
-import { suiteFolders } from '../support/files.js';
+import { suiteFolders, writeFiles } from '../support/files.js';
 
 /** Every materialization, placed every way, over a landing table the test changes between runs. */
 const project = {
@@ -110,5 +110,35 @@ describe('citus: every materialization, placed every way, as on PostgreSQL', fun
     const docs = await runCli(['docs', '--project-dir', dir], env);
     expect(docs.code, docs.stderr).to.equal(0);
     expect(existsSync(join(dir, 'target', 'docs', 'index.html'))).to.equal(true);
+  });
+
+  it('should change the columns of an incremental model and a snapshot as on PostgreSQL (on_schema_change)', async () => {
+    const byGroup = (config: string, columns: string) => writeFiles(dir, { 'models/marts/by_group.sql':
+      `{{config materialized="incremental" unique_key="id" distributed_by="grp"${config}}}\nselect ${columns} from {{ref "items_hash"}}` });
+    const rows = (db: TestDatabase) => Promise.all([
+      db.sql.unsafe(`select column_name from information_schema.columns where table_schema = 'analytics' and table_name = 'by_group' order by ordinal_position`),
+      db.sql.unsafe('select * from analytics.by_group order by id'),
+      db.sql.unsafe(`select id, name, amount::text, grp, effective_end_date is null as open, is_current from analytics.history order by id, effective_start_date`),
+    ]);
+    byGroup('', 'id, grp, amount, name');
+    for (const db of [single, cluster]) {
+      const failed = await runCli(['build-models', '--project-dir', dir, '--select', 'by_group'], { DATABASE_URL: db.url });
+      expect(failed.code, failed.stderr.slice(-2000)).to.equal(1);
+      expect(byNode(readRunResults(dir).results).get('by_group')!.message).to.match(/added: +"name" text/);
+    }
+    byGroup(' on_schema_change="append_new_columns"', 'id, grp, amount, name');
+    writeFiles(dir, { 'models/snapshots/history.sql': '{{config materialized="snapshot" unique_key="id" distributed_by="id" check_cols="name, amount, grp" ' +
+      'hard_deletes="new_record" surrogate_key="history_key" on_schema_change="append_new_columns"}}\nselect id, name, amount, grp from {{ref "items_hash"}}' });
+    await change(`update landing.items set name = 'e2' where id = 5`);
+    await build();
+    const appended = await rows(cluster);
+    expect(appended).to.deep.equal(await rows(single));
+    expect(appended[0].map((c) => c.column_name)).to.deep.equal(['id', 'grp', 'amount', 'name']);
+    expect(appended[1].find((r) => r.id === 5)).to.include({ name: 'e2' });
+    byGroup(' on_schema_change="sync_all_columns"', 'id, grp, amount');
+    await build();
+    const synced = await rows(cluster);
+    expect(synced).to.deep.equal(await rows(single));
+    expect(synced[0].map((c) => c.column_name)).to.deep.equal(['id', 'grp', 'amount']);
   });
 });

@@ -101,8 +101,9 @@ select account, plan, seats, note from {{ref "current_plans"}}`,
     const dir = folder({
       'models/snapshots/broken.sql': `{{config materialized="snapshot" unique_key="acount"}}\nselect 'a' as account, 1 as n`,
     });
-    const summary = await build(dir);
-    expect(summary.exitCode).to.equal(1);
-    expect(summary.results.find((r) => r.node === 'broken')!.message).to.match(/no column "acount".*did you mean "account"/);
+    // found before anything is built: a configuration mistake (exit 2), not a failed node
+    const error = await build(dir).then(() => undefined, (e: unknown) => e);
+    expect(error).to.have.property('exitCode', 2);
+    expect((error as Error).message).to.match(/unique_key of model "broken" names column "acount".*\(models\/snapshots\/broken\.sql:1\); did you mean "account"/);
   });
 });
