@@ -74,8 +74,10 @@ export function printSummary(summary: Awaited<ReturnType<typeof runPipeline>>) {
     process.stdout.write(`  rejected records, newest first: ${showRowsCommand(rejectedQuery)}\n`);
   }
   for (const r of summary.results.filter((x) => x.status === 'error' || x.status === 'fail')) {
-    // a unit test's diff is the point of its failure: in full
-    const message = r.kind === 'unit_test' ? (r.message ?? '').replace(/\n/g, '\n    ') : (r.message ?? '').split('\n')[0];
+    // a unit test's diff is the point of its failure: in full; so is every message when no readable log
+    // on a terminal has shown it already (its file:line, the database's detail and the fix follow line 1)
+    const full = r.kind === 'unit_test' || !process.stderr.isTTY;
+    const message = full ? (r.message ?? '').replace(/\n/g, '\n    ') : (r.message ?? '').split('\n')[0];
     process.stdout.write(`  ${r.status === 'fail' ? 'failed test' : 'error in'} ${r.node}: ${message}\n`);
   }
 }
