@@ -17,7 +17,7 @@ export async function run(argv: string[], ctx: CommandContext, name: string): Pr
       (name === 'ingest' ? '' : `; to build some models only: --select ${args.positional.join(' ')}`));
   }
   const dataDir = str(args, 'data-dir');
-  if (dataDir && !existsSync(resolve(dataDir))) throw usageError(`data directory "${dataDir}" does not exist`);
+  if (dataDir && !existsSync(resolve(dataDir))) throw usageError(`landing directory "${dataDir}" doesn't exist; create it or pass --data-dir`);
   const summary = await runPipeline({
     projectDir: ctx.projectDir,
     command: name as 'build-models',
