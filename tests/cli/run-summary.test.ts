@@ -51,4 +51,10 @@ describe('the end of a run: one summary line', function () {
     expect(out.stdout).to.include('at models/marts/broken.sql:2: nosuch as oops');
     expect(out.stdout).to.include('compiled SQL: target/run/models/marts/broken.sql');
   });
+
+  it('should count one node as one node', async () => {
+    const one = await runCli(['build-models', '--project-dir', folder(files), '--select', 'stg_numbers'], { DATABASE_URL: test.url });
+    expect(one.code, one.stderr).to.equal(0);
+    expect(summaries(one.stdout)[0]).to.match(/^run \d+ success, 1 node, /);
+  });
 });

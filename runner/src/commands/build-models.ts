@@ -60,11 +60,12 @@ export function printSummary(summary: Awaited<ReturnType<typeof runPipeline>>) {
   const models = summary.results.filter((r) => r.kind === 'model');
   const tests = summary.results.filter((r) => r.kind === 'test');
   const unit = summary.results.filter((r) => r.kind === 'unit_test');
-  const parts = [`run ${summary.run_id} ${summary.status}`, `${models.length} nodes`];
+  const n = (count: number, noun: string) => `${count} ${noun}${count === 1 ? '' : 's'}`;
+  const parts = [`run ${summary.run_id} ${summary.status}`, n(models.length, 'node')];
   if (count('error')) parts.push(`${count('error')} failed`);
   if (count('skipped')) parts.push(`${count('skipped')} skipped`);
-  if (unit.length) parts.push(`${unit.length} unit tests: ${count('pass', 'unit_test')} passed, ${count('fail', 'unit_test')} failed`);
-  if (tests.length) parts.push(`${tests.length} tests: ${count('pass', 'test')} passed, ${count('warn', 'test')} warned, ${count('fail', 'test')} failed`);
+  if (unit.length) parts.push(`${n(unit.length, 'unit test')}: ${count('pass', 'unit_test')} passed, ${count('fail', 'unit_test')} failed`);
+  if (tests.length) parts.push(`${n(tests.length, 'test')}: ${count('pass', 'test')} passed, ${count('warn', 'test')} warned, ${count('fail', 'test')} failed`);
   const ingest = summary.ingest as { rows?: number; rejected?: number; files?: unknown[] } | undefined;
   if (ingest) parts.push(`ingested ${ingest.rows ?? 0} rows (${ingest.rejected ?? 0} malformed)`);
   if (summary.rejected_in_staging) parts.push(`${summary.rejected_in_staging} records failed validation`);
