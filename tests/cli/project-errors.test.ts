@@ -69,6 +69,16 @@ describe('runner: project errors', function () {
     }
   });
 
+  it('should exit 2 on YAML that does not parse, naming the file, line and column', async () => {
+    const dir = project({
+      'models/one.sql': 'select 1 as one',
+      'models/schema.yml': 'models:\n  - name: one\n   description: one indent short\n',
+    });
+    const out = await runCli(['compile', '--project-dir', dir], { DATABASE_URL: closedPort });
+    expect(out.code).to.equal(2);
+    expect(out.stderr).to.include('YAML error in models/schema.yml:3:4: bad indentation of a sequence entry; fix the YAML');
+  });
+
   it('should exit 2 on an unknown helper, naming the file and line and the closest helper', async () => {
     const dir = project({
       'models/ok.sql': 'select 1 as one',

@@ -42,4 +42,19 @@ describe('the end of a run: one summary line', function () {
     expect(summaries(out.stderr)).to.deep.equal([]);
     expect(out.stderr).to.match(/"event":"run".*"status":"success"/);
   });
+
+  it('should print a failed node\'s whole message on stdout when not on a terminal: its file, line and fix', async () => {
+    const broken = { ...files, 'models/marts/broken.sql': 'select id,\n  nosuch as oops\nfrom {{ref "stg_numbers"}}' };
+    const out = await runCli(['build-models', '--project-dir', folder(broken)], { DATABASE_URL: test.url });
+    expect(out.code, out.stderr).to.equal(1);
+    expect(out.stdout).to.match(/error in broken: model "broken" failed .*column "nosuch" does not exist/);
+    expect(out.stdout).to.include('at models/marts/broken.sql:2: nosuch as oops');
+    expect(out.stdout).to.include('compiled SQL: target/run/models/marts/broken.sql');
+  });
+
+  it('should count one node as one node', async () => {
+    const one = await runCli(['build-models', '--project-dir', folder(files), '--select', 'stg_numbers'], { DATABASE_URL: test.url });
+    expect(one.code, one.stderr).to.equal(0);
+    expect(summaries(one.stdout)[0]).to.match(/^run \d+ success, 1 node, /);
+  });
 });

@@ -114,4 +114,10 @@ describe('the embedded warehouse at hand: npm run sql and npm run db', function 
     expect(url.stderr).to.match(/no embedded PostgreSQL is running; start it with: npm run db -- start/);
     expect((await cli('db', 'stop')).stdout).to.equal('no embedded PostgreSQL was running\n');
   });
+
+  it('should name the closest action to a misspelt one, with exit code 2', async () => {
+    const typo = await cli('db', 'strat');
+    expect(typo.code).to.equal(2);
+    expect(typo.stderr).to.include('unknown action "strat" for "db"; did you mean "start"?');
+  });
 });

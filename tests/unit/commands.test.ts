@@ -23,4 +23,10 @@ describe('cli: commands and their flags', function () {
     // a string flag takes one value; what follows it is an argument
     expect(parseArgs(['--data-dir', 'x', 'y'], spec, 'build-models')).to.deep.equal({ flags: { 'data-dir': 'x' }, positional: ['y'] });
   });
+
+  it('should end the flags at a lone --, as npm does for its scripts', () => {
+    const spec = specOf('show');
+    expect(parseArgs(['--', 'fact_sales', '--limit', '3'], spec, 'show')).to.deep.equal({ flags: {}, positional: ['fact_sales', '--limit', '3'] });
+    expect(parseArgs(['--limit', '3', '--', 'fact_sales'], spec, 'show')).to.deep.equal({ flags: { limit: 3 }, positional: ['fact_sales'] });
+  });
 });

@@ -17,7 +17,8 @@ export const commonFlags: FlagSpec = {
 
 /**
  * Parses `--name value`, `--name=value` and boolean `--name`. An unknown flag is a usage error that
- * names the closest known flag.
+ * names the closest known flag. A lone `--` ends the flags: what follows is arguments (so that
+ * `npx sadp show -- x`, written as for npm, works).
  */
 export function parseArgs(argv: string[], spec: FlagSpec, command: string): Parsed {
   const all = { ...commonFlags, ...spec };
@@ -25,6 +26,10 @@ export function parseArgs(argv: string[], spec: FlagSpec, command: string): Pars
   const positional: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
+    if (arg === '--') {
+      positional.push(...argv.slice(i + 1));
+      break;
+    }
     if (!arg.startsWith('--')) {
       positional.push(arg);
       continue;

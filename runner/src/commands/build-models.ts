@@ -17,7 +17,7 @@ export async function run(argv: string[], ctx: CommandContext, name: string): Pr
       (name === 'ingest' ? '' : `; to build some models only: --select ${args.positional.join(' ')}`));
   }
   const dataDir = str(args, 'data-dir');
-  if (dataDir && !existsSync(resolve(dataDir))) throw usageError(`data directory "${dataDir}" does not exist`);
+  if (dataDir && !existsSync(resolve(dataDir))) throw usageError(`landing directory "${dataDir}" doesn't exist; create it or pass --data-dir`);
   const summary = await runPipeline({
     projectDir: ctx.projectDir,
     command: name as 'build-models',
@@ -60,11 +60,12 @@ export function printSummary(summary: Awaited<ReturnType<typeof runPipeline>>) {
   const models = summary.results.filter((r) => r.kind === 'model');
   const tests = summary.results.filter((r) => r.kind === 'test');
   const unit = summary.results.filter((r) => r.kind === 'unit_test');
-  const parts = [`run ${summary.run_id} ${summary.status}`, `${models.length} nodes`];
+  const n = (count: number, noun: string) => `${count} ${noun}${count === 1 ? '' : 's'}`;
+  const parts = [`run ${summary.run_id} ${summary.status}`, n(models.length, 'node')];
   if (count('error')) parts.push(`${count('error')} failed`);
   if (count('skipped')) parts.push(`${count('skipped')} skipped`);
-  if (unit.length) parts.push(`${unit.length} unit tests: ${count('pass', 'unit_test')} passed, ${count('fail', 'unit_test')} failed`);
-  if (tests.length) parts.push(`${tests.length} tests: ${count('pass', 'test')} passed, ${count('warn', 'test')} warned, ${count('fail', 'test')} failed`);
+  if (unit.length) parts.push(`${n(unit.length, 'unit test')}: ${count('pass', 'unit_test')} passed, ${count('fail', 'unit_test')} failed`);
+  if (tests.length) parts.push(`${n(tests.length, 'test')}: ${count('pass', 'test')} passed, ${count('warn', 'test')} warned, ${count('fail', 'test')} failed`);
   const ingest = summary.ingest as { rows?: number; rejected?: number; files?: unknown[] } | undefined;
   if (ingest) parts.push(`ingested ${ingest.rows ?? 0} rows (${ingest.rejected ?? 0} malformed)`);
   if (summary.rejected_in_staging) parts.push(`${summary.rejected_in_staging} records failed validation`);
@@ -74,8 +75,10 @@ export function printSummary(summary: Awaited<ReturnType<typeof runPipeline>>) {
     process.stdout.write(`  rejected records, newest first: ${showRowsCommand(rejectedQuery)}\n`);
   }
   for (const r of summary.results.filter((x) => x.status === 'error' || x.status === 'fail')) {
-    // a unit test's diff is the point of its failure: in full
-    const message = r.kind === 'unit_test' ? (r.message ?? '').replace(/\n/g, '\n    ') : (r.message ?? '').split('\n')[0];
+    // a unit test's diff is the point of its failure: in full; so is every message when no readable log
+    // on a terminal has shown it already (its file:line, the database's detail and the fix follow line 1)
+    const full = r.kind === 'unit_test' || !process.stderr.isTTY;
+    const message = full ? (r.message ?? '').replace(/\n/g, '\n    ') : (r.message ?? '').split('\n')[0];
     process.stdout.write(`  ${r.status === 'fail' ? 'failed test' : 'error in'} ${r.node}: ${message}\n`);
   }
 }

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { dataDirectoryFor } from '../db/embedded-setup.js';
 import { keepServer, keptServer, stopKeptServer } from '../db/kept-server.js';
-import { redact, usageError, UserError } from '../errors.js';
+import { didYouMean, redact, usageError, UserError } from '../errors.js';
 import { parseArgs, str } from './args.js';
 import type { CommandContext } from '../cli.js';
 import { specOf } from './flags.js';
@@ -41,7 +41,7 @@ export async function run(argv: string[], ctx: CommandContext): Promise<number> 
     case 'psql':
       return psql(targetUrl(given, dataDir));
     default:
-      throw usageError(`unknown action "${action}" for "db"\n${usage}`);
+      throw usageError(`unknown action "${action}" for "db"${didYouMean(action, ['start', 'stop', 'status', 'url', 'psql'])}\n${usage}`);
   }
 }
 

@@ -33,7 +33,7 @@ export async function run(argv: string[], ctx: { projectDir: string; logger: Log
   const total = Object.values(result.rows).reduce((a, b) => a + b, 0);
   const lines = Object.entries(result.rows).map(([file, rows]) => `  ${file.padEnd(40)} ${String(rows).padStart(10)} rows`);
   const perSec = Math.round(total / Math.max(result.ms, 1) * 1000);
-  process.stdout.write(`generated ${result.files.length} files in ${path.relative(process.cwd(), outDir) || '.'}\n` +
+  process.stdout.write(`generated ${result.files.length} file${result.files.length === 1 ? '' : 's'} in ${path.relative(process.cwd(), outDir) || '.'}\n` +
     `${lines.join('\n')}\n  ${total} rows in ${result.ms} ms (${perSec} rows/s)\n`);
   return 0;
 }

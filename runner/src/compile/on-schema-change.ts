@@ -12,8 +12,8 @@ export function onSchemaChangeOf(value: unknown, where: () => string): OnSchemaC
   if (value === undefined || value === null || value === '') return 'fail';
   const text = String(value);
   if ((onSchemaChangeValues as readonly string[]).includes(text)) return text as OnSchemaChange;
-  throw projectError(`unknown on_schema_change "${text}" in ${where()}${didYouMean(text, onSchemaChangeValues)}; ` +
-    `use one of ${onSchemaChangeValues.map((v) => `"${v}"`).join(', ')}`);
+  throw projectError(`unknown on_schema_change "${text}" in ${where()}: use one of ` +
+    `${onSchemaChangeValues.map((v) => `"${v}"`).join(', ')}${didYouMean(text, onSchemaChangeValues)}`);
 }
 
 /** `path:line` of the first line of `text` that mentions `key` (after the first matching `after`), else `path`. */

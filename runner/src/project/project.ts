@@ -104,7 +104,10 @@ function readYaml(file: string, dir: string, cache: YamlCache): Record<string, u
   try {
     return (cache.parse(readFileSync(file, 'utf8')) ?? {}) as Record<string, unknown>;
   } catch (e) {
-    throw projectError(`cannot read "${toPosix(relative(dir, file))}": ${(e as Error).message.split('\n')[0]}; fix the YAML`);
+    // js-yaml's mark is 0-based: shown as file:line:column, as every other mistake is
+    const { mark, reason } = e as { mark?: { line: number; column: number }; reason?: string };
+    const at = mark ? `:${mark.line + 1}:${mark.column + 1}` : '';
+    throw projectError(`YAML error in ${toPosix(relative(dir, file))}${at}: ${reason ?? (e as Error).message.split('\n')[0]}; fix the YAML`);
   }
 }
 
