@@ -152,4 +152,17 @@ create unlogged table {{written}} as select distinct key as {{unique_key}} from 
 {{#unless incremental_keys}}
 --;
 analyze {{relation}};
+{{else}}
+--;
+{{!-- a merge leaves statistics to autovacuum, unless the table has none yet (made empty by a migration,
+      then filled by its first merge) or the merge changed a tenth of its keys or more: without them the
+      planner guesses, and a data test probing the table per row takes seconds instead of milliseconds --}}
+do $$
+begin
+  if not exists (select from pg_stats where schemaname = {{literal schema}} and tablename = {{literal alias}})
+     or (select count(*) from {{ident changed}}) * 10 > (select greatest(reltuples, 0) from pg_class where oid = {{literal relation}}::regclass) then
+    analyze {{relation}};
+  end if;
+end
+$$;
 {{/unless}}
