@@ -58,6 +58,8 @@ describe('the embedded warehouse at hand: npm run sql and npm run db', function 
     const url2 = await cli('db', 'url');
     expect(url2.stdout.trim()).to.equal(url);
     expect((await cli('db', 'status')).stdout).to.match(/^running at postgres:\/\/postgres@127\.0\.0\.1:\d+\/postgres/);
+    const overridden = await cli('db', 'status', '--database-url', 'postgres://someone:secret@elsewhere:5432/warehouse');
+    expect(overridden.stdout).to.include('DATABASE_URL is set: commands use postgres://someone:***@elsewhere:5432/warehouse, not the embedded server');
   });
 
   it('should name the command that shows the rows behind a failing test and the rejected records, and that command should show them', async () => {

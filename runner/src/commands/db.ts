@@ -33,6 +33,7 @@ export async function run(argv: string[], ctx: CommandContext): Promise<number> 
     case 'status': {
       const server = keptServer(dataDir);
       process.stdout.write(server ? `running at ${server.url} (pid ${server.pid}, data in ${dataDir})\n` : `not running (data in ${dataDir})\n`);
+      if (given) process.stdout.write(`DATABASE_URL is set: commands use ${redact(given)}, not the embedded server\n`);
       return 0;
     }
     case 'url':

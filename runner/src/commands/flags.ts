@@ -26,7 +26,8 @@ const dataDir: Flag = { type: 'string', arg: 'DIR', text: 'landing folder of the
 const lockTimeout: Flag = { type: 'number', arg: 'SECONDS', text: 'how long to wait for another run on the same database', default: 60 };
 const threads: Flag = { type: 'number', arg: 'N', text: 'models built side by side, each on its own connection', default: 4 };
 const fullRefresh: Flag = { type: 'boolean', text: 'rebuild incremental models from all of raw instead of merging the new batches' };
-const select: Flag = { type: 'list', arg: 'S…', text: 'models to build: name, +name (with its parents), name+ (with its children), tag:x, path:dir; several separated by spaces' };
+const selectForms = 'name, +name (with its parents), name+ (with its children), tag:x, path:dir, materialized:snapshot; several separated by spaces or commas';
+const select: Flag = { type: 'list', arg: 'S…', text: `models to build: ${selectForms}` };
 const exclude: Flag = { type: 'list', arg: 'S…', text: 'models to leave out, same forms as --select' };
 const vars: Flag = { type: 'string', arg: 'JSON|YAML', text: `values for {{var "key"}} in the models, as a mapping: '{"key": "value"}'; over the vars: of the project's YAML` };
 
@@ -51,7 +52,9 @@ export const commandTable: Record<string, Command> = {
   snapshot: {
     module: 'build-models',
     summary: 'ingest, then build only the snapshots (SCD2) and what they depend on',
-    flags: { 'data-dir': dataDir, select: { ...select, text: 'snapshots to build (default: every snapshot)' }, 'full-refresh': fullRefresh, threads, 'lock-timeout': lockTimeout, vars },
+    flags: { 'data-dir': dataDir, select: { ...select, text: 'snapshots to build (default: every snapshot)' },
+      'full-refresh': { ...fullRefresh, text: 'recompute every key\'s history from all of raw (the snapshot keeps its table and its surrogate keys)' },
+      threads, 'lock-timeout': lockTimeout, vars },
   },
   ingest: {
     module: 'build-models',
@@ -61,7 +64,7 @@ export const commandTable: Record<string, Command> = {
   compile: {
     module: 'compile',
     summary: 'render every model to target/compiled/ and write target/manifest.json (no database); with a --select of one model, print its SQL',
-    flags: { select, exclude, vars },
+    flags: { select: { ...select, text: `one model whose compiled SQL to print (every model is compiled and written either way): ${selectForms}` }, exclude, vars },
   },
   'generate-data': {
     module: 'generate-data',
