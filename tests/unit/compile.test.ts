@@ -107,7 +107,7 @@ describe('compile: a project into nodes and SQL', () => {
 
   it('should refuse an unknown materialization, naming the file and the closest one', () => {
     const dir = folder({ 'models/m.sql': '{{config materialized="tabel"}}\nselect 1' });
-    expect(() => prepare(dir, collectingLogger())).to.throw(/unknown materialization "tabel" in models\/m\.sql.*did you mean "table"/);
+    expect(() => prepare(dir, collectingLogger())).to.throw(/unknown materialization "tabel" in models\/m\.sql:1.*did you mean "table"/);
   });
 });
 

@@ -56,7 +56,8 @@ function normaliseConfig(raw: Record<string, unknown>, file: ModelFile): NodeCon
   const materialized = String(raw.materialized ?? 'view') as Materialization;
   const effective = file.isTest ? 'test' : materialized;
   if (!materializations.includes(effective)) {
-    throw projectError(`unknown materialization "${materialized}" in ${file.path}${didYouMean(materialized, materializations)}`);
+    throw projectError(`unknown materialization "${materialized}" in ${lineOf(file.path, file.text, 'materialized', /\{\{~?\s*config\b/)}` +
+      didYouMean(materialized, materializations));
   }
   const tags = raw.tags === undefined ? [] : Array.isArray(raw.tags) ? raw.tags.map(String)
     : String(raw.tags).split(/[\s,]+/).filter(Boolean);
