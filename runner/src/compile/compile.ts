@@ -63,14 +63,14 @@ function normaliseConfig(raw: Record<string, unknown>, file: ModelFile): NodeCon
     : String(raw.tags).split(/[\s,]+/).filter(Boolean);
   let uniqueKey = raw.unique_key as string | string[] | undefined;
   if (typeof uniqueKey === 'string' && uniqueKey.includes(',')) uniqueKey = uniqueKey.split(',').map((s) => s.trim());
-  return {
-    ...raw,
+  // Object.assign, not a literal opening with ...raw: V8 builds the latter several times slower
+  return Object.assign({}, raw, {
     materialized: effective,
     schema: String(raw.schema ?? 'analytics'),
     tags,
     enabled: raw.enabled !== false && raw.enabled !== 'false',
     unique_key: uniqueKey,
-  };
+  }) as NodeConfig;
 }
 
 export interface CompiledProject {
