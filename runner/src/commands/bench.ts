@@ -38,6 +38,8 @@ export async function run(argv: string[], ctx: CommandContext): Promise<number> 
   const admin = server.sql;
   const fresh = async (name: string, template?: string) => {
     await admin.unsafe(statement('bench/drop-database', { name }));
+    // a template's own sessions (autovacuum among them) would make the copy fail
+    if (template) await admin.unsafe(statement('bench/disconnect'), [template]);
     await admin.unsafe(statement('bench/create-database', { name, template }));
     return dbUrl(name);
   };
@@ -50,7 +52,7 @@ export async function run(argv: string[], ctx: CommandContext): Promise<number> 
       figures.push(...await benchCitusPipeline({ sales: scale.sales, customers: scale.customers, runs, log, fresh, shards }));
     } else {
       if (only.has('pipeline')) {
-        const pipeline = await benchPipeline({ sales: scale.sales, customers: scale.customers, runs, fresh, admin, log });
+        const pipeline = await benchPipeline({ sales: scale.sales, customers: scale.customers, runs, fresh, log });
         figures.push(...pipeline.figures);
         where.push(...pipeline.where);
       }

@@ -1,11 +1,10 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import postgres from 'postgres';
 import { statement } from '../sql/statements.js';
 import { runnerRoot } from '../sql/templates.js';
 import { baseData, landingWithIncrement, shippedProject } from './bench-data.js';
-import { figure, fingerprint, median, must, nodeSeconds, runner, tmp, type Figure, type Timed } from './bench.js';
+import { figure, fingerprint, median, must, nodeSeconds, query, runner, tmp, type Figure, type Timed } from './bench.js';
 
 const run = promisify(execFile);
 
@@ -27,8 +26,7 @@ async function clusterDatabase(name: string, shards?: number): Promise<string> {
   await run(clusterScript(), ['dropdb', name]).catch(() => {});
   const url = (await run(clusterScript(), ['createdb', name])).stdout.trim().split('\n').pop()!;
   if (shards) {
-    const sql = postgres(url, { max: 1, onnotice: () => {} });
-    await sql.unsafe(statement('bench/shard-count', { name, shards }, 'citus')).finally(() => sql.end());
+    await query(url, statement('bench/shard-count', { name, shards }, 'citus'));
   }
   return url;
 }

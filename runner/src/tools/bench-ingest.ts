@@ -1,9 +1,8 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import postgres from 'postgres';
 import { statement } from '../sql/statements.js';
 import { salesFile, shippedProject } from './bench-data.js';
-import { figure, median, must, psql, runner, tmp, type Figure, type Fresh, type Log } from './bench.js';
+import { figure, median, must, psql, query, runner, tmp, type Figure, type Fresh, type Log } from './bench.js';
 
 const columns = 'sale_id, customer_id, product_id, store_id, sale_timestamp, quantity, revenue';
 
@@ -24,8 +23,7 @@ export async function benchIngest(rows: number, runs: number, fresh: Fresh, log:
   };
   const viaPsql = async () => {
     const url = await fresh('sadp_bench_ingest');
-    const sql = postgres(url, { max: 1, onnotice: () => {} });
-    await sql.unsafe(statement('bench/copy-table')).finally(() => sql.end());
+    await query(url, statement('bench/copy-table'));
     return must(psql(url, ['-c', `\\copy public.sales (${columns}) from '${file}' with (format csv, header true)`]), 'psql \\copy');
   };
   const runnerRate: number[] = [];

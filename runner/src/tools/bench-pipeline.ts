@@ -1,16 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import postgres from 'postgres';
 import { statement } from '../sql/statements.js';
 import { baseData, handwrittenScript, landingWithIncrement, shippedProject } from './bench-data.js';
-import { figure, fingerprint, median, must, nodeSeconds, psql, runner, seconds, tmp, whereTimeGoes, type Figure, type Fresh, type Log } from './bench.js';
+import { figure, fingerprint, median, must, nodeSeconds, psql, query, runner, seconds, tmp, whereTimeGoes, type Figure, type Fresh, type Log } from './bench.js';
 
 export interface PipelineBench {
   sales: number;
   customers: number;
   runs: number;
   fresh: Fresh;
-  admin: postgres.Sql;
   log: Log;
 }
 
@@ -18,15 +16,6 @@ export interface PipelineBench {
 export interface PipelineResult {
   figures: Figure[];
   where: string[];
-}
-
-async function oneValue(url: string, name: string, params: (string | number)[]): Promise<number> {
-  const sql = postgres(url, { max: 1, onnotice: () => {} });
-  try {
-    return Number(Object.values((await sql.unsafe(statement(name), params))[0])[0]);
-  } finally {
-    await sql.end();
-  }
 }
 
 /**
@@ -67,14 +56,10 @@ export async function benchPipeline(o: PipelineBench): Promise<PipelineResult> {
     for (const side of i % 2 ? [handwritten, full] : [full, handwritten]) await side();
     o.log(`full build ${i + 1}: runner ${(runnerFull[i] / 1000).toFixed(2)} s, hand-written ${(hand[i] / 1000).toFixed(2)} s`);
   }
-  const admin = postgres(url, { max: 1, onnotice: () => {} });
-  await admin.unsafe(statement('bench/drop-handwritten')).finally(() => admin.end());
+  await query(url, statement('bench/drop-handwritten'));
 
   // each incremental sample starts from the same built warehouse, copied under the same name
-  const copy = async () => {
-    await o.admin.unsafe(statement('bench/disconnect'), ['sadp_bench_pipe']);
-    return o.fresh('sadp_bench_inc', 'sadp_bench_pipe');
-  };
+  const copy = () => o.fresh('sadp_bench_inc', 'sadp_bench_pipe');
   await build(await copy(), ['--data-dir', base]);
   const inc: number[] = [];
   const refresh: number[] = [];
@@ -87,13 +72,12 @@ export async function benchPipeline(o: PipelineBench): Promise<PipelineResult> {
     inc.push(a.ms);
     incNodes = nodeSeconds(project);
     const runId = (JSON.parse(readFileSync(join(project, 'target', 'run_results.json'), 'utf8')) as { run_id: number }).run_id;
-    changed = await oneValue(incUrl, 'bench/changed-keys', [runId]);
+    changed = Number((await query(incUrl, statement('bench/changed-keys'), [runId]))[0].n);
     const afterIncremental = await fingerprint(incUrl);
     refresh.push((await build(incUrl, ['--full-refresh', '--skip-ingest'])).ms);
     identical &&= afterIncremental === (await fingerprint(incUrl));
     o.log(`incremental ${i + 1}: ${(inc[i] / 1000).toFixed(2)} s, full refresh of the same data ${(refresh[i] / 1000).toFixed(2)} s, identical: ${identical}`);
   }
-  await o.admin.unsafe(statement('bench/drop-database', { name: 'sadp_bench_inc' }));
 
   const fullRatio = median(runnerFull) / median(hand);
   const incRatio = median(inc) / median(refresh);

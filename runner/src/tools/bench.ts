@@ -82,14 +82,18 @@ export function machine(serverVersion: string) {
   };
 }
 
-export async function serverVersion(url: string): Promise<string> {
+/** One statement on a connection of its own to `url` (the bench's bookkeeping beside what it measures). */
+export async function query(url: string, text: string, params: (string | number)[] = []): Promise<Record<string, unknown>[]> {
   const sql = postgres(url, { max: 1, onnotice: () => {} });
   try {
-    const [{ v }] = await sql`select current_setting('server_version') as v`;
-    return v;
+    return await sql.unsafe(text, params);
   } finally {
     await sql.end();
   }
+}
+
+export async function serverVersion(url: string): Promise<string> {
+  return String((await query(url, statement('bench/server-version')))[0].version);
 }
 
 export const tmp = (prefix: string) => mkdtempSync(join(os.tmpdir(), prefix));
@@ -123,10 +127,5 @@ export const seconds = (ms: number[]) => ms.map((x) => Number((x / 1000).toFixed
 
 /** dim_customer and fact_sales as order-free hashes of their rows (see bench/fingerprint.sql). */
 export async function fingerprint(url: string): Promise<string> {
-  const sql = postgres(url, { max: 1, onnotice: () => {} });
-  try {
-    return JSON.stringify((await sql.unsafe(statement('bench/fingerprint')))[0]);
-  } finally {
-    await sql.end();
-  }
+  return JSON.stringify((await query(url, statement('bench/fingerprint')))[0]);
 }
