@@ -5,15 +5,20 @@
       version; a customer with no history at all is the unknown member (-1). Ids stay as the source
       gave them: orphans are reported by the data tests, never dropped.
       A run takes the sales landed since its last success, plus the sales of every customer whose
-      history the snapshot changed since then (a late event may move them to another version).
+      history the snapshot changed since then, from the time it changed on (a late event may move them
+      to another version; the sales before it stay where they are).
       On Citus those sales first move to the shards of their customer_id (repartition), where the
       customer's versions are: the point-in-time join runs there. --}}
 with {{#repartition "sales" by="customer_id"}}
   select * from {{ref "stg_sales"}}
   {{#if is_incremental}}
-  {{!-- as an array the changed customers make one bitmap scan of the batch and customer indexes --}}
   where _batch_id > {{prev.batch_id}}
-     or customer_id = any(array{{changed_keys snapshot="dim_customer"}})
+  union all
+  {{!-- one range of stg_sales' (customer_id, sale_timestamp) index per changed customer --}}
+  select stored.* from {{ref "stg_sales"}} as stored
+  join {{changed_since snapshot="dim_customer"}} as moved
+    on stored.customer_id = moved.key and stored.sale_timestamp >= moved.since
+  where stored._batch_id <= {{prev.batch_id}}
   {{/if}}
 {{/repartition}},
 

@@ -1,5 +1,5 @@
 {{config materialized="incremental" unique_key="sale_id" distributed_by="sale_id" reject_column="_reject_reason" reject_source="sales"
-         indexes="_batch_id, customer_id, sale_timestamp"}}
+         indexes="_batch_id, (customer_id, sale_timestamp), sale_timestamp"}}
 {{!-- One row per sale_id, typed and validated. A run reads only the batches landed since its last
       success; a record replaces the stored one only when it comes from a later file (byte order) or a
       later line. Records that fail validation carry a reason and go to staging.rejected_rows.

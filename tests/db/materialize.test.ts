@@ -67,6 +67,14 @@ describe('materialize: one node into the database', function () {
       expect(await buildRelations()).to.deep.equal([]);
     });
 
+    it('should make the indexes its config lists: a column, columns in parentheses, an expression', async () => {
+      await build('indexed', '{{config materialized="table" indexes="order_id, (status, order_id), (lower(status))"}}\n' +
+        'select order_id, status from landing.orders');
+      const defs = (await db.sql`select indexdef from pg_indexes where schemaname = 'analytics' and tablename = 'indexed' order by 1`)
+        .map((r) => String(r.indexdef).replace(/^.* USING btree /, ''));
+      expect(defs).to.have.members(['(order_id)', '(status, order_id)', '(lower(status))']);
+    });
+
     it('should refill the table in place when a user\'s view depends on it, so that the view survives (no CASCADE)', async () => {
       await db.sql`create view public.open_orders as select order_id from analytics.orders where status = 'new'`;
       const before = await oid('analytics.orders');

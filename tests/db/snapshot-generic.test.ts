@@ -97,6 +97,32 @@ select account, plan, seats, note from {{ref "current_plans"}}`,
     ]);
   });
 
+  it('should record with each changed key from when its history changed (since), the whole history when its first version changed', async () => {
+    await db.sql.unsafe(`create table landing.plan_events (account text, plan text, at timestamp);
+      insert into landing.plan_events values ('a', 'free', '2025-01-01'), ('b', 'pro', '2025-01-01')`);
+    const dir = folder({
+      'models/snapshots/plan_versions.sql': `{{config materialized="snapshot" unique_key="account" updated_at="at"}}
+select account, plan, at from landing.plan_events`,
+    });
+    const changes = async (run: number) => Object.fromEntries((await db.sql`select key, since from meta.snapshot_changes
+      where snapshot = 'plan_versions' and run_id = (select max(run_id) from meta.runs) - ${run} order by key`).map((r) => [r.key, r.since]));
+    expect((await build(dir)).exitCode).to.equal(0);
+    expect(await changes(0), 'new keys: their whole history').to.deep.equal({ a: null, b: null });
+    // a new current version of a; a version of b before its first; a new key c
+    await db.sql`insert into landing.plan_events values ('a', 'pro', '2025-03-01'), ('b', 'basic', '2024-12-01'), ('c', 'free', '2025-02-01')`;
+    await build(dir);
+    expect(await changes(0)).to.deep.equal({ a: '2025-03-01 00:00:00', b: null, c: null });
+    // a late event of a between its versions; the same plan again for b (no new version: not changed)
+    await db.sql`insert into landing.plan_events values ('a', 'team', '2025-02-01'), ('b', 'pro', '2025-01-15')`;
+    await build(dir);
+    expect(await changes(0)).to.deep.equal({ a: '2025-02-01 00:00:00' });
+    // an event that ends a's middle version sooner, and one that removes a's last version (same plan as before it)
+    await db.sql`delete from landing.plan_events where account = 'a' and plan = 'pro'`;
+    await db.sql`insert into landing.plan_events values ('a', 'team', '2025-04-01')`;
+    await build(dir);
+    expect(await changes(0), 'a version deleted: from its start').to.deep.equal({ a: '2025-03-01 00:00:00' });
+  });
+
   it('should name the missing column when unique_key is not in the SELECT', async () => {
     const dir = folder({
       'models/snapshots/broken.sql': `{{config materialized="snapshot" unique_key="acount"}}\nselect 'a' as account, 1 as n`,

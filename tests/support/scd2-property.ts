@@ -15,7 +15,7 @@ import { dimCustomerRows, natural, pipeline, resetWarehouse } from './warehouse.
 const fileNames = ['customers.csv', 'customers_2025-02.csv', 'customers_updates.csv', 'customers_updates_2025-01.csv',
   'customers_updates_2025-03.csv', 'customers_updates_b.csv', 'customers_updates/late.csv'];
 // few distinct times (ties) written in several equivalent ways (T or space, an offset)
-const times = [
+export const times = [
   ['2025-01-01 00:00:00', '2025-01-01T00:00:00', '2025-01-01T02:00:00+02:00'],
   ['2025-01-05 12:00:00', '2025-01-05T12:00:00Z'],
   ['2025-02-01 08:30:00', '2025-02-01T08:30:00'],
@@ -31,7 +31,8 @@ const event = fc.record({
   loyalty_tier: fc.constantFrom('Gold', 'gold', 'Silver', '', 'PLATINUM'),
 });
 
-const scenario = fc.record({
+/** Customer events in files, the order the files land in, where batches end, and which batches run twice. */
+export const scenario = fc.record({
   files: fc.array(fc.tuple(fc.constantFrom(...fileNames), fc.array(event, { minLength: 1, maxLength: 6 })), { minLength: 1, maxLength: 5 }),
   order: fc.infiniteStream(fc.nat(1000)),
   splits: fc.array(fc.boolean(), { minLength: 6, maxLength: 6 }),

@@ -44,6 +44,38 @@ export interface NodeRunContext {
 const asList = (v: unknown): string[] =>
   v === undefined || v === null || v === '' ? [] : Array.isArray(v) ? v.map(String) : String(v).split(',').map((s) => s.trim());
 
+/** `text` split at the commas outside parentheses, each part trimmed. */
+function topLevelParts(text: string): string[] {
+  const parts: string[] = [];
+  let depth = 0;
+  let part = '';
+  for (const ch of text) {
+    if (ch === ',' && depth === 0) {
+      parts.push(part.trim());
+      part = '';
+      continue;
+    }
+    if (ch === '(') depth++;
+    if (ch === ')') depth--;
+    part += ch;
+  }
+  return [...parts, part.trim()];
+}
+
+/**
+ * The indexes of `indexes="a, (b, c), (lower(d))"`, one per item: a column, columns in parentheses
+ * (an index on several columns: "b, c"), or an expression in parentheses, as CREATE INDEX takes it;
+ * a list (YAML) gives one index per element as written.
+ */
+export function indexList(v: unknown): string[] {
+  if (v === undefined || v === null || v === '') return [];
+  if (Array.isArray(v)) return v.map(String);
+  return topLevelParts(String(v)).filter(Boolean).map((item) => {
+    const inner = /^\((.*)\)$/s.exec(item)?.[1];
+    return inner !== undefined && topLevelParts(inner).length > 1 ? inner.trim() : item;
+  });
+}
+
 /** Everything a materialization template may use. */
 export function templateContext(node: Node, sql: string, ctx: NodeRunContext, existing: Relation | undefined, extra: Record<string, unknown> = {}) {
   const alias = (node.config.alias as string | undefined) ?? node.name;
@@ -72,7 +104,7 @@ export function templateContext(node: Node, sql: string, ctx: NodeRunContext, ex
     unique_key: uniqueKey,
     unique_key_quoted: uniqueKey.map(ident),
     columns: (existing?.columns ?? []).map(ident),
-    indexes: asList(node.config.indexes),
+    indexes: indexList(node.config.indexes),
     run_id: ctx.runId,
     src_name: srcName,
     src_relation: qualified(node.config.schema, srcName),

@@ -76,6 +76,7 @@ export function snapshotContext(node: Node, modelColumns: string[],
     affected: tmp('affected'),
     versions: tmp('versions'),
     changed: tmp('changed'),
+    since: tmp('since'),
     // on Citus the steps' work tables are tables beside the snapshot's shards, not temporary ones
     events_table: qualified(node.config.schema, tmp('events')),
     affected_table: qualified(node.config.schema, tmp('affected')),

@@ -80,6 +80,41 @@ from starts;
 --;
 analyze {{ident versions}};
 --;
+{{!-- from when each affected key's history differs from the stored one (`since`, kept in snapshot_changes
+      for the models that read the snapshot): the earliest start of a version that is deleted, inserted or
+      changes its columns, and for a version whose end alone moves, the earlier of its two ends; a row
+      of a fact before that time falls in the version it fell in. The whole history (null) when the key's
+      first version is deleted, inserted or changes its columns: a fact may give rows before the first
+      version to it. --}}
+create temporary table {{ident since}} on commit drop as
+with stored as (
+  select t.{{unique_key}} as key, t.{{valid_from}} as valid_from, t.{{valid_to}} as valid_to,
+         row({{#each stored_cols}}t.{{this}}{{#unless @last}}, {{/unless}}{{/each}}) as cols,
+         row_number() over (partition by t.{{unique_key}} order by t.{{valid_from}}) = 1 as first
+  from {{relation}} as t
+  where t.{{surrogate_key}} <> -1 and t.{{unique_key}} in (select key from {{ident affected}})
+),
+recomputed as (
+  select v.key, v.valid_from, v.valid_to, row({{#each stored_cols}}v.{{this}}{{#unless @last}}, {{/unless}}{{/each}}) as cols,
+         row_number() over (partition by v.key order by v.valid_from) = 1 as first
+  from {{ident versions}} as v
+),
+differences as (
+  select coalesce(s.key, r.key) as key,
+         case
+           when s.key is null then case when r.first then null else r.valid_from end
+           when r.key is null then case when s.first then null else s.valid_from end
+           when s.cols is distinct from r.cols then case when s.first or r.first then null else s.valid_from end
+           else least(s.valid_to, r.valid_to)
+         end as since
+  from stored as s
+  full join recomputed as r on r.key = s.key and r.valid_from = s.valid_from
+  where s.key is null or r.key is null or s.valid_to is distinct from r.valid_to or s.cols is distinct from r.cols
+)
+select key, case when bool_and(since is not null) then min(since) end as since
+from differences
+group by key;
+--;
 create temporary table {{ident changed}} on commit drop as select {{unique_key}} as key from {{relation}} limit 0;
 --;
 {{#each watched}}
@@ -140,8 +175,11 @@ where t.{{valid_to}} = {{run_time}} and t.{{unique_key}} in (select key from {{i
 {{/if}}
 {{/if}}
 {{#if exists}}{{> key_removals mode="candidates"}}{{else}}{{> key_removals mode="unknown"}}{{/if}}
-insert into {{meta}}.snapshot_changes (snapshot, key, run_id)
-select distinct {{literal node}}, key::text, {{run_id}} from {{ident changed}};
+{{!-- a key changed otherwise (hard deletes) has no since: its whole history --}}
+insert into {{meta}}.snapshot_changes (snapshot, key, run_id, since)
+select {{literal node}}, c.key::text, {{run_id}}, s.since::text
+from (select distinct key from {{ident changed}}) as c
+left join {{ident since}} as s on s.key = c.key;
 {{#if written}}
 --;
 {{!-- the keys whose versions this run wrote, for the run's data tests --}}
