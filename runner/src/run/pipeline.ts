@@ -32,7 +32,7 @@ export async function runPipeline(opts: RunOptions): Promise<RunSummary> {
   const started = Date.now();
   const threads = Math.max(1, opts.threads ?? 4);
   const { prepared, planned, db } = await prepareAndConnect(opts, threads, started);
-  const unitTests = plannedUnitTests(prepared, planned, opts);
+  const unitTests = plannedUnitTests(prepared, planned, opts, db.display);
   const results: NodeResult[] = [];
   const outcome: Outcome = { status: 'success', exitCode: 0, rejectedInStaging: 0 };
   let ctx: RunContext | undefined;

@@ -3,7 +3,7 @@ import { UserError } from '../errors.js';
 import { ensureTables } from '../ingest/tables.js';
 import { knownPasses, recordPasses, unitTestKey } from '../unit/passed.js';
 import { runUnitTests, selectUnitTests } from '../unit/run.js';
-import type { UnitTest } from '../unit/spec.js';
+import { declaredId, type UnitTest } from '../unit/spec.js';
 import type { NodeResult, RunContext, RunOptions } from './context.js';
 
 type Prepared = Pick<RunContext, 'project' | 'compiled'>;
@@ -13,16 +13,29 @@ type Prepared = Pick<RunContext, 'project' | 'compiled'>;
  * --skip-unit-tests (or nothing is built). Checked while the run is still compiling, so that a test
  * written wrong stops it (exit 2) before the database is touched.
  */
-export function plannedUnitTests(prepared: Prepared, planned: string[], opts: RunOptions): UnitTest[] {
-  if (opts.command !== 'build-models' || opts.skipUnitTests || opts.testsOnly || !planned.length) return [];
-  return selectUnitTests(prepared.project, prepared.compiled, planned);
+export function plannedUnitTests(prepared: Prepared, planned: string[], opts: RunOptions, database: string): PlannedUnitTests {
+  if (opts.command !== 'build-models' || opts.skipUnitTests || opts.testsOnly || !planned.length) return { tests: [], key: '', unchanged: 0 };
+  // tests known to pass under the same code and database (see passed.ts) are neither parsed nor run
+  const key = unitTestKey(prepared.project, database);
+  const known = knownPasses(prepared.project, key);
+  const selected = new Set(planned);
+  const unchanged = prepared.project.unitTests
+    .filter((d) => known.has(declaredId(d)) && selected.has(String((d.spec as { model?: unknown } | undefined)?.model))).length;
+  return { tests: selectUnitTests(prepared.project, prepared.compiled, planned, known), key, unchanged };
+}
+
+/** The unit tests a build runs, the key their passes are kept under, and how many are known to pass. */
+export interface PlannedUnitTests {
+  tests: UnitTest[];
+  key: string;
+  unchanged: number;
 }
 
 /**
  * What the unit tests read of a new database, made before they and ingest go side by side: the raw
  * tables, whose column types the inputs of sources take (ingest would make them too, at the same time).
  */
-export async function unitTestsReady(ctx: RunContext, tests: UnitTest[]): Promise<void> {
+export async function unitTestsReady(ctx: RunContext, { tests }: PlannedUnitTests): Promise<void> {
   if (tests.length && ctx.project.sources.length) await ensureTables(ctx.lock.conn as unknown as Sql, ctx.project.sources);
 }
 
@@ -33,13 +46,8 @@ export async function unitTestsReady(ctx: RunContext, tests: UnitTest[]): Promis
  * run upstream first, so they seldom hold the build up. Tests known to pass under the same code (see
  * passed.ts) don't run again. The returned promise ends with the last test.
  */
-export function startUnitTests(ctx: RunContext, planned: UnitTest[]): Promise<void> {
-  const key = planned.length ? unitTestKey(ctx.project, ctx.db.display) : '';
-  const known = planned.length ? knownPasses(ctx.project, key) : new Set<string>();
-  const tests = planned.filter((t) => !known.has(t.id));
-  if (tests.length < planned.length) {
-    ctx.logger.info(`${planned.length - tests.length} unit test(s) unchanged since they passed (npm run unit-tests runs them again)`);
-  }
+export function startUnitTests(ctx: RunContext, { tests, key, unchanged }: PlannedUnitTests): Promise<void> {
+  if (unchanged) ctx.logger.info(`${unchanged} unit test(s) unchanged since they passed (npm run unit-tests runs them again)`);
   if (!tests.length) return Promise.resolve();
   const left = new Map<string, UnitTest[]>();
   for (const t of tests) left.set(t.model, [...(left.get(t.model) ?? []), t]);

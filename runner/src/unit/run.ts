@@ -8,7 +8,7 @@ import { loadTemplates } from '../sql/templates.js';
 import { runUnitTest } from './execute.js';
 import type { UnitSession } from './session.js';
 import { Shapes } from './shapes.js';
-import { parseUnitTests, type UnitTest } from './spec.js';
+import { declaredId, parseUnitTests, type UnitTest } from './spec.js';
 
 export interface UnitRunOptions {
   db: Database;
@@ -22,9 +22,14 @@ export interface UnitRunOptions {
   onResult?: (test: UnitTest, result: NodeResult) => void;
 }
 
-/** The unit tests of the selected models (in the models' order); checks every declaration (exit 2). */
-export function selectUnitTests(project: Project, compiled: CompiledProject, models?: string[]): UnitTest[] {
-  const all = parseUnitTests(project.unitTests, compiled.nodes);
+/**
+ * The unit tests of the selected models (in the models' order); checks every declaration (exit 2) but
+ * those of `known`: tests that passed with the same project files (see passed.ts), which were valid then
+ * and are neither parsed nor run again.
+ */
+export function selectUnitTests(project: Project, compiled: CompiledProject, models?: string[], known?: Set<string>): UnitTest[] {
+  const decls = known?.size ? project.unitTests.filter((d) => !known.has(declaredId(d))) : project.unitTests;
+  const all = parseUnitTests(decls, compiled.nodes);
   if (!models) return all;
   // upstream models' tests first, as the build goes
   const order = new Map(models.map((m, i) => [m, i]));

@@ -50,6 +50,12 @@ export interface UnitTest {
 
 const { unit_test: testKeys, unit_step: stepKeys, unit_given: givenKeys, unit_last_run: lastRunKeys } = yamlKeys;
 
+/** The id a declaration's test gets (`unit_test.<model>.<name>`), read without checking or parsing it. */
+export function declaredId(decl: UnitTestDecl): string {
+  const raw = (decl.spec ?? {}) as Record<string, unknown>;
+  return `unit_test.${String(raw.model ?? '')}.${String(raw.name ?? '')}`;
+}
+
 /** A unit test's declaration, checked against the compiled models: a mistake is the user's (exit 2). */
 export function parseUnitTests(decls: UnitTestDecl[], nodes: Map<string, Node>): UnitTest[] {
   const seen = new Map<string, string>();
