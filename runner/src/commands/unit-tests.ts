@@ -10,7 +10,9 @@ import { writeRunResults } from '../publish/run-results.js';
 import type { NodeResult, RunSummary } from '../run/context.js';
 import { readyForUnitTests } from '../unit/database.js';
 import { recordPasses, unitTestKey } from '../unit/passed.js';
-import { runUnitTests, selectUnitTests, unitTestSessions } from '../unit/run.js';
+import { runUnitTests } from '../unit/run.js';
+import { unitTestSessions } from '../unit/session.js';
+import { selectUnitTests } from '../unit/spec.js';
 
 export interface UnitTestsOptions {
   projectDir: string;

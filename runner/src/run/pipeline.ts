@@ -21,7 +21,7 @@ import type { NodeResult, RunContext, RunOptions, RunSummary } from './context.j
 import { finishRun, rejectedInStaging, startRun } from './run-record.js';
 import { runDataTests } from './test-run.js';
 import { plannedUnitTests, startUnitTests, unitTestsReady } from './unit-step.js';
-import { unitTestSessions } from '../unit/run.js';
+import { unitTestSessions } from '../unit/session.js';
 import { checkFreshness, withFreshness } from './freshness.js';
 import { projectName, uniqueId } from '../project/unique-id.js';
 

@@ -2,8 +2,7 @@ import type { Sql } from '../db/connection.js';
 import { UserError } from '../errors.js';
 import { ensureTables } from '../ingest/tables.js';
 import { knownPasses, recordPasses, unitTestKey } from '../unit/passed.js';
-import { runUnitTests, selectUnitTests } from '../unit/run.js';
-import { declaredId, type UnitTest } from '../unit/spec.js';
+import { declaredId, selectUnitTests, type UnitTest } from '../unit/spec.js';
 import type { NodeResult, RunContext, RunOptions } from './context.js';
 
 type Prepared = Pick<RunContext, 'project' | 'compiled'>;
@@ -65,7 +64,9 @@ export function startUnitTests(ctx: RunContext, { tests, key, unchanged }: Plann
     if (failures) gate.reject(notBuilt(test.model, failures));
     else gate.resolve();
   };
-  return runUnitTests({ db: ctx.db, project: ctx.project, compiled: ctx.compiled, logger: ctx.logger, runId: ctx.runId, onResult }, tests)
+  // what runs them loads only when some test runs (a build of unchanged tests needs none of it)
+  return import('../unit/run.js')
+    .then(({ runUnitTests }) => runUnitTests({ db: ctx.db, project: ctx.project, compiled: ctx.compiled, logger: ctx.logger, runId: ctx.runId, onResult }, tests))
     .then((results) => recordPasses(ctx.project, key, results), (e: unknown) => {
       for (const gate of gates.values()) gate.reject(e);
       throw e;

@@ -6,9 +6,9 @@ import type { NodeResult } from '../run/context.js';
 import { statement } from '../sql/statements.js';
 import { loadTemplates } from '../sql/templates.js';
 import { runUnitTest } from './execute.js';
-import type { UnitSession } from './session.js';
 import { Shapes } from './shapes.js';
-import { declaredId, parseUnitTests, type UnitTest } from './spec.js';
+import type { UnitTest } from './spec.js';
+import { unitTestSessions, type UnitSession } from './session.js';
 
 export interface UnitRunOptions {
   db: Database;
@@ -22,22 +22,6 @@ export interface UnitRunOptions {
   onResult?: (test: UnitTest, result: NodeResult) => void;
 }
 
-/**
- * The unit tests of the selected models (in the models' order); checks every declaration (exit 2) but
- * those of `known`: tests that passed with the same project files (see passed.ts), which were valid then
- * and are neither parsed nor run again.
- */
-export function selectUnitTests(project: Project, compiled: CompiledProject, models?: string[], known?: Set<string>): UnitTest[] {
-  const decls = known?.size ? project.unitTests.filter((d) => !known.has(declaredId(d))) : project.unitTests;
-  const all = parseUnitTests(decls, compiled.nodes);
-  if (!models) return all;
-  // upstream models' tests first, as the build goes
-  const order = new Map(models.map((m, i) => [m, i]));
-  return all.filter((t) => order.has(t.model)).sort((a, b) => order.get(a.model)! - order.get(b.model)!);
-}
-
-/** Sessions the unit tests share out: a test is mostly small statements, so two keep both cores busy. */
-export const unitTestSessions = 2;
 
 /**
  * Runs unit tests on sessions of their own, each in its temporary schema (dropped at the end, and by the

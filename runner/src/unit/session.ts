@@ -12,3 +12,6 @@ export interface UnitSession {
   /** The session has a stand-in for staging.rejected_rows (the warehouse has the table). */
   rejects: boolean;
 }
+
+/** Sessions the unit tests share out: a test is mostly small statements, so two keep both cores busy. */
+export const unitTestSessions = 2;

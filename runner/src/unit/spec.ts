@@ -1,6 +1,6 @@
-import type { Node } from '../compile/compile.js';
+import type { CompiledProject, Node } from '../compile/compile.js';
 import { closest, didYouMean, projectError } from '../errors.js';
-import type { UnitTestDecl } from '../project/project.js';
+import type { Project, UnitTestDecl } from '../project/project.js';
 import { yamlKeys } from '../project/known-keys.js';
 import { columnsOf, parseRows, type Row } from './rows.js';
 
@@ -54,6 +54,20 @@ const { unit_test: testKeys, unit_step: stepKeys, unit_given: givenKeys, unit_la
 export function declaredId(decl: UnitTestDecl): string {
   const raw = (decl.spec ?? {}) as Record<string, unknown>;
   return `unit_test.${String(raw.model ?? '')}.${String(raw.name ?? '')}`;
+}
+
+/**
+ * The unit tests of the selected models (in the models' order); checks every declaration (exit 2) but
+ * those of `known`: tests that passed with the same project files (see passed.ts), which were valid then
+ * and are neither parsed nor run again.
+ */
+export function selectUnitTests(project: Project, compiled: CompiledProject, models?: string[], known?: Set<string>): UnitTest[] {
+  const decls = known?.size ? project.unitTests.filter((d) => !known.has(declaredId(d))) : project.unitTests;
+  const all = parseUnitTests(decls, compiled.nodes);
+  if (!models) return all;
+  // upstream models' tests first, as the build goes
+  const order = new Map(models.map((m, i) => [m, i]));
+  return all.filter((t) => order.has(t.model)).sort((a, b) => order.get(a.model)! - order.get(b.model)!);
 }
 
 /** A unit test's declaration, checked against the compiled models: a mistake is the user's (exit 2). */
