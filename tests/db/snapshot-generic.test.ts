@@ -98,16 +98,23 @@ select account, plan, seats, note from {{ref "current_plans"}}`,
   });
 
   it('should record with each changed key from when its history changed (since), the whole history when its first version changed', async () => {
-    await db.sql.unsafe(`create table landing.plan_events (account text, plan text, at timestamp);
+    // with a batch column a run recomputes only the keys with new events (here: every key, each run)
+    await db.sql.unsafe(`create table landing.plan_events (account text, plan text, at timestamp, _batch_id int default 1);
       insert into landing.plan_events values ('a', 'free', '2025-01-01'), ('b', 'pro', '2025-01-01')`);
     const dir = folder({
       'models/snapshots/plan_versions.sql': `{{config materialized="snapshot" unique_key="account" updated_at="at"}}
-select account, plan, at from landing.plan_events`,
+select account, plan, at, _batch_id from landing.plan_events`,
     });
     const changes = async (run: number) => Object.fromEntries((await db.sql`select key, since from meta.snapshot_changes
       where snapshot = 'plan_versions' and run_id = (select max(run_id) from meta.runs) - ${run} order by key`).map((r) => [r.key, r.since]));
     expect((await build(dir)).exitCode).to.equal(0);
     expect(await changes(0), 'new keys: their whole history').to.deep.equal({ a: null, b: null });
+    await db.sql`update landing.plan_events set plan = 'Free' where account = 'a'`;
+    expect((await runPipeline({ projectDir: dir, command: 'build-models', db, logger: collectingLogger(), fullRefresh: true })).exitCode).to.equal(0);
+    expect(await changes(0), 'a run that recomputes every key: the whole history of those it changed').to.deep.equal({ a: null });
+    await db.sql`update landing.plan_events set plan = 'free' where account = 'a'`;
+    await build(dir);
+    expect(await changes(0)).to.deep.equal({ a: null });
     // a new current version of a; a version of b before its first; a new key c
     await db.sql`insert into landing.plan_events values ('a', 'pro', '2025-03-01'), ('b', 'basic', '2024-12-01'), ('c', 'free', '2025-02-01')`;
     await build(dir);

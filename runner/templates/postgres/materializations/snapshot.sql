@@ -80,12 +80,15 @@ from starts;
 --;
 analyze {{ident versions}};
 --;
+{{#if incremental_keys}}
 {{!-- from when each affected key's history differs from the stored one (`since`, kept in snapshot_changes
       for the models that read the snapshot): the earliest start of a version that is deleted, inserted or
       changes its columns, and for a version whose end alone moves, the earlier of its two ends; a row
       of a fact before that time falls in the version it fell in. The whole history (null) when the key's
       first version is deleted, inserted or changes its columns: a fact may give rows before the first
-      version to it. --}}
+      version to it. A run that recomputes every key (the first, --full-refresh, no batch column) records
+      the whole history of the keys it changed: comparing each key's versions would cost that run more
+      than it saves the next. --}}
 create temporary table {{ident since}} on commit drop as
 with stored as (
   select t.{{unique_key}} as key, t.{{valid_from}} as valid_from, t.{{valid_to}} as valid_to,
@@ -115,6 +118,7 @@ select key, case when bool_and(since is not null) then min(since) end as since
 from differences
 group by key;
 --;
+{{/if}}
 create temporary table {{ident changed}} on commit drop as select {{unique_key}} as key from {{relation}} limit 0;
 --;
 {{#each watched}}
@@ -177,9 +181,9 @@ where t.{{valid_to}} = {{run_time}} and t.{{unique_key}} in (select key from {{i
 {{#if exists}}{{> key_removals mode="candidates"}}{{else}}{{> key_removals mode="unknown"}}{{/if}}
 {{!-- a key changed otherwise (hard deletes) has no since: its whole history --}}
 insert into {{meta}}.snapshot_changes (snapshot, key, run_id, since)
-select {{literal node}}, c.key::text, {{run_id}}, s.since::text
+select {{literal node}}, c.key::text, {{run_id}}, {{#if incremental_keys}}s.since::text{{else}}null{{/if}}
 from (select distinct key from {{ident changed}}) as c
-left join {{ident since}} as s on s.key = c.key;
+{{#if incremental_keys}}left join {{ident since}} as s on s.key = c.key{{/if}};
 {{#if written}}
 --;
 {{!-- the keys whose versions this run wrote, for the run's data tests --}}
