@@ -75,6 +75,19 @@ describe('materialize: one node into the database', function () {
       expect(defs).to.have.members(['(order_id)', '(status, order_id)', '(lower(status))']);
     });
 
+    it('should keep one of each index when it is refilled in place again and again (a view depends on it)', async () => {
+      const model = '{{config materialized="incremental" unique_key="order_id" indexes="status, (status, order_id)"}}\n' +
+        'select order_id, status from landing.orders';
+      await build('refilled', model);
+      await db.sql`create view analytics.refilled_view as select * from analytics.refilled`;
+      for (let i = 0; i < 3; i++) await build('refilled', model, { fullRefresh: true });
+      const defs = (await db.sql`select indexdef from pg_indexes where schemaname = 'analytics' and tablename = 'refilled' order by 1`)
+        .map((r) => String(r.indexdef).replace(/^CREATE (UNIQUE )?INDEX \S+ ON \S+ USING btree /, '$1'));
+      expect(defs).to.have.members(['UNIQUE (order_id)', '(status)', '(status, order_id)']);
+      expect((await db.sql`select count(*)::int as n from analytics.refilled_view`)[0].n).to.equal(3);
+      await db.sql`drop view analytics.refilled_view`;
+    });
+
     it('should refill the table in place when a user\'s view depends on it, so that the view survives (no CASCADE)', async () => {
       await db.sql`create view public.open_orders as select order_id from analytics.orders where status = 'new'`;
       const before = await oid('analytics.orders');

@@ -126,7 +126,7 @@ describe('compile: precompiled templates', () => {
     for (const [name, text] of texts) fromText.registerPartial(name, fromText.lazy(text, (e) => e as Error));
     const context = {
       relation: '"s"."t"', tmp_relation: '"s"."t__tmp"', alias: 't', sql: 'select 1 as id', exists: true, node: 't', run_id: 5,
-      indexes: ['id'], watched: [{ name: 'id', quoted: '"id"', temp: 'gone_0' }], unique_key_quoted: ['"id"'], columns: ['"id"'],
+      indexes: [{ columns: 'id', name: '"t_1234_idx"' }], watched: [{ name: 'id', quoted: '"id"', temp: 'gone_0' }], unique_key_quoted: ['"id"'], columns: ['"id"'],
       src_name: 't__src', full_sql: 'select * from "t__src"', build_full: false, unique_key: ['id'],
     };
     for (const [name, text] of texts) {

@@ -63,6 +63,14 @@ function topLevelParts(text: string): string[] {
 }
 
 /**
+ * The name of an index the runner makes on table `alias`: the same for the same table and definition in
+ * every run, so that `create index if not exists` makes it once. A table refilled in place (views depend
+ * on it) keeps its indexes from one build to the next; an unnamed CREATE INDEX would add another each time.
+ */
+export const indexName = (alias: string, definition: string, unique = false): string =>
+  `${alias.slice(0, 40)}_${createHash('sha1').update(`${alias}\0${unique ? 'unique ' : ''}${definition}`).digest('hex').slice(0, 10)}_idx`;
+
+/**
  * The indexes of `indexes="a, (b, c), (lower(d))"`, one per item: a column, columns in parentheses
  * (an index on several columns: "b, c"), or an expression in parentheses, as CREATE INDEX takes it;
  * a list (YAML) gives one index per element as written.
@@ -104,7 +112,8 @@ export function templateContext(node: Node, sql: string, ctx: NodeRunContext, ex
     unique_key: uniqueKey,
     unique_key_quoted: uniqueKey.map(ident),
     columns: (existing?.columns ?? []).map(ident),
-    indexes: indexList(node.config.indexes),
+    indexes: indexList(node.config.indexes).map((columns) => ({ columns, name: ident(indexName(alias, columns)) })),
+    unique_index_name: ident(indexName(alias, uniqueKey.map(ident).join(', '), true)),
     run_id: ctx.runId,
     src_name: srcName,
     src_relation: qualified(node.config.schema, srcName),

@@ -17,7 +17,7 @@
 --;
 {{#if unique_index}}
 {{!-- a unique index must hold the distribution column; without it the index still finds a key's rows --}}
-create {{#if key_holds_dist}}unique {{/if}}index on {{relation}} ({{join unique_key_quoted ", "}});
+create {{#if key_holds_dist}}unique {{/if}}index if not exists {{unique_index_name}} on {{relation}} ({{join unique_key_quoted ", "}});
 --;
 {{/if}}
 {{> create_indexes}}

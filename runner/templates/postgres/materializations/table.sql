@@ -17,7 +17,7 @@ create table {{relation}} as
 {{/if}}
 --;
 {{#if unique_index}}
-create unique index on {{relation}} ({{join unique_key_quoted ", "}});
+create unique index if not exists {{unique_index_name}} on {{relation}} ({{join unique_key_quoted ", "}});
 --;
 {{/if}}
 {{> create_indexes}}
