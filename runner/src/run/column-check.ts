@@ -11,7 +11,7 @@ import { statement } from '../sql/statements.js';
 import { loadTemplates } from '../sql/templates.js';
 import { resolveInScratch, shapeName, standIn } from '../unit/relations.js';
 import { Shapes } from '../unit/shapes.js';
-import { knownPasses, recordPasses, unitTestKey } from '../unit/passed.js';
+import { knownPasses, recordPasses } from '../unit/passed.js';
 
 /** A column something names, and who names it where. */
 interface Named {
@@ -82,9 +82,8 @@ function namedColumns(project: Project, nodes: Map<string, Node>, planned: strin
  * (see unit/shapes.ts): nothing needs to be built, nothing of the warehouse is read. A model whose
  * columns cannot be worked out is left to its build, which reports why.
  */
-export async function checkColumns(db: Database, project: Project, compiled: CompiledProject, planned: string[]): Promise<void> {
-  // what passed under the same project, runner and database passes again: a run of new data pays nothing
-  const key = unitTestKey(project, db.display);
+export async function checkColumns(db: Database, project: Project, compiled: CompiledProject, planned: string[], key: string): Promise<void> {
+  // what passed under the same project, runner and database (`key`, see passed.ts) passes again: a run of new data pays nothing
   const known = knownPasses(project, key, checksFile);
   const models = planned.filter((n) => !known.has(n));
   const named = namedColumns(project, compiled.nodes, models);

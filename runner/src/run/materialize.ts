@@ -67,7 +67,7 @@ function topLevelParts(text: string): string[] {
  * every run, so that `create index if not exists` makes it once. A table refilled in place (views depend
  * on it) keeps its indexes from one build to the next; an unnamed CREATE INDEX would add another each time.
  */
-export const indexName = (alias: string, definition: string, unique = false): string =>
+const indexName = (alias: string, definition: string, unique = false): string =>
   `${alias.slice(0, 40)}_${createHash('sha1').update(`${alias}\0${unique ? 'unique ' : ''}${definition}`).digest('hex').slice(0, 10)}_idx`;
 
 /**

@@ -22,6 +22,7 @@ import { finishRun, rejectedInStaging, startRun } from './run-record.js';
 import { runDataTests } from './test-run.js';
 import { plannedUnitTests, startUnitTests, unitTestsReady } from './unit-step.js';
 import { unitTestSessions } from '../unit/session.js';
+import { unitTestKey } from '../unit/passed.js';
 import { checkFreshness, withFreshness } from './freshness.js';
 import { projectName, uniqueId } from '../project/unique-id.js';
 
@@ -32,7 +33,10 @@ export async function runPipeline(opts: RunOptions): Promise<RunSummary> {
   const started = Date.now();
   const threads = Math.max(1, opts.threads ?? 4);
   const { prepared, planned, db } = await prepareAndConnect(opts, threads, started);
-  const unitTests = plannedUnitTests(prepared, planned, opts, db.display);
+  // the key under which the unit tests and the column check keep what passed (same project, runner, database);
+  // ingest runs neither
+  const passesKey = opts.command === 'ingest' ? '' : unitTestKey(prepared.project, db.display);
+  const unitTests = plannedUnitTests(prepared, planned, opts, passesKey);
   const results: NodeResult[] = [];
   const outcome: Outcome = { status: 'success', exitCode: 0, rejectedInStaging: 0 };
   let ctx: RunContext | undefined;
@@ -70,7 +74,7 @@ export async function runPipeline(opts: RunOptions): Promise<RunSummary> {
     const unit = startUnitTests(ctx, unitTests);
     unit.catch(() => {}); // awaited below, after the build
     // the columns that settings and tests name, beside ingest: a wrong one stops the run before any build
-    const checking = opts.command === 'ingest' ? Promise.resolve() : checkColumns(db, prepared.project, prepared.compiled, planned);
+    const checking = opts.command === 'ingest' ? Promise.resolve() : checkColumns(db, prepared.project, prepared.compiled, planned, passesKey);
     checking.catch(() => {});
     try {
       if (ingesting) outcome.ingest = await ingestStep(ctx, ingestModule!);

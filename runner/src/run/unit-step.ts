@@ -1,8 +1,8 @@
 import type { Sql } from '../db/connection.js';
 import { UserError } from '../errors.js';
 import { ensureTables } from '../ingest/tables.js';
-import { knownPasses, recordPasses, unitTestKey } from '../unit/passed.js';
-import { declaredId, selectUnitTests, type UnitTest } from '../unit/spec.js';
+import { knownPasses, recordPasses } from '../unit/passed.js';
+import { declared, selectUnitTests, type UnitTest } from '../unit/spec.js';
 import type { NodeResult, RunContext, RunOptions } from './context.js';
 
 type Prepared = Pick<RunContext, 'project' | 'compiled'>;
@@ -12,14 +12,14 @@ type Prepared = Pick<RunContext, 'project' | 'compiled'>;
  * --skip-unit-tests (or nothing is built). Checked while the run is still compiling, so that a test
  * written wrong stops it (exit 2) before the database is touched.
  */
-export function plannedUnitTests(prepared: Prepared, planned: string[], opts: RunOptions, database: string): PlannedUnitTests {
-  if (opts.command !== 'build-models' || opts.skipUnitTests || opts.testsOnly || !planned.length) return { tests: [], key: '', unchanged: 0 };
-  // tests known to pass under the same code and database (see passed.ts) are neither parsed nor run
-  const key = unitTestKey(prepared.project, database);
+export function plannedUnitTests(prepared: Prepared, planned: string[], opts: RunOptions, key: string): PlannedUnitTests {
+  if (opts.command !== 'build-models' || opts.skipUnitTests || opts.testsOnly || !planned.length || !prepared.project.unitTests.length) {
+    return { tests: [], key, unchanged: 0 };
+  }
+  // tests known to pass under the same key (see passed.ts) are neither parsed nor run
   const known = knownPasses(prepared.project, key);
   const selected = new Set(planned);
-  const unchanged = prepared.project.unitTests
-    .filter((d) => known.has(declaredId(d)) && selected.has(String((d.spec as { model?: unknown } | undefined)?.model))).length;
+  const unchanged = prepared.project.unitTests.map(declared).filter(({ model, id }) => known.has(id) && selected.has(model)).length;
   return { tests: selectUnitTests(prepared.project, prepared.compiled, planned, known), key, unchanged };
 }
 

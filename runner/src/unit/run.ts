@@ -22,7 +22,6 @@ export interface UnitRunOptions {
   onResult?: (test: UnitTest, result: NodeResult) => void;
 }
 
-
 /**
  * Runs unit tests on sessions of their own, each in its temporary schema (dropped at the end, and by the
  * server if the session dies): the warehouse's relations are neither read nor written. Each test's

@@ -50,10 +50,11 @@ export interface UnitTest {
 
 const { unit_test: testKeys, unit_step: stepKeys, unit_given: givenKeys, unit_last_run: lastRunKeys } = yamlKeys;
 
-/** The id a declaration's test gets (`unit_test.<model>.<name>`), read without checking or parsing it. */
-export function declaredId(decl: UnitTestDecl): string {
+/** The model a declaration tests and the id its test gets (`unit_test.<model>.<name>`), read without checking or parsing it. */
+export function declared(decl: UnitTestDecl): { model: string; id: string } {
   const raw = (decl.spec ?? {}) as Record<string, unknown>;
-  return `unit_test.${String(raw.model ?? '')}.${String(raw.name ?? '')}`;
+  const model = String(raw.model ?? '');
+  return { model, id: `unit_test.${model}.${String(raw.name ?? '')}` };
 }
 
 /**
@@ -62,7 +63,7 @@ export function declaredId(decl: UnitTestDecl): string {
  * and are neither parsed nor run again.
  */
 export function selectUnitTests(project: Project, compiled: CompiledProject, models?: string[], known?: Set<string>): UnitTest[] {
-  const decls = known?.size ? project.unitTests.filter((d) => !known.has(declaredId(d))) : project.unitTests;
+  const decls = known?.size ? project.unitTests.filter((d) => !known.has(declared(d).id)) : project.unitTests;
   const all = parseUnitTests(decls, compiled.nodes);
   if (!models) return all;
   // upstream models' tests first, as the build goes
